@@ -1,0 +1,60 @@
+// Discovery, validation and loading of runtime plugins.
+//
+// discover() lists candidate files in the search path, refuses unsafe ones,
+// has each remaining file examined in a child process (so a plugin that
+// crashes, aborts or hangs, even in a static constructor, costs the host
+// nothing), caches those verdicts by (path, size, mtime), and loads the good
+// plugins in-process with rtld_now | rtld_local, never unloading them.
+#pragma once
+
+#include <moat/core/plugin_record.hpp>
+#include <moat/core/runtime_handle.hpp>
+#include <moat/plugin_abi.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::core {
+
+struct RegistryOptions {
+  std::vector<std::filesystem::path> search_dirs;  // in priority order
+  std::filesystem::path cache_file;                // empty = no cache
+  std::filesystem::path probe_helper;              // the moat-plugin-probe executable
+  std::chrono::milliseconds probe_timeout{5000};
+  bool allow_unsafe = false;                       // skip ownership/permission checks
+  const moat_host_api* host_api = nullptr;         // passed to create()
+};
+
+class PluginRegistry {
+ public:
+  explicit PluginRegistry(RegistryOptions options);
+  ~PluginRegistry();
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+  // Scans the search dirs (files named moat-*.so). Safe to call once.
+  void discover();
+  // Examines explicit files (moat plugins check FILE...), always in a child,
+  // bypassing the cache; does not load them in-process.
+  std::vector<PluginRecord> check_files(const std::vector<std::filesystem::path>& files);
+
+  [[nodiscard]] const std::vector<PluginRecord>& records() const;
+  [[nodiscard]] const PluginRecord* find(std::string_view id) const;  // ok or not
+
+  // Creates an instance of a loaded plugin with its configuration section.
+  // Throws moat::Error: not-found (no such id), unavailable (plugin failed to
+  // load: the reason), failed (create() refused).
+  [[nodiscard]] std::unique_ptr<RuntimeHandle> open(std::string_view id, const nlohmann::json& config) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace moat::core

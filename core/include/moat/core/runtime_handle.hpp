@@ -1,0 +1,57 @@
+// One instance of a loaded runtime plugin, seen through moat's own types.
+// Calls go through the plugin's C function table; a NULL slot throws
+// moat::Error(MOAT_E_UNSUPPORTED), a failed call throws moat::Error with the
+// plugin's status and message. The plugin library is never unloaded, so the
+// handle only has to destroy the instance.
+#pragma once
+
+#include <moat/error.hpp>
+#include <moat/model.hpp>
+#include <moat/plugin_abi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::core {
+
+class RuntimeHandle {
+ public:
+  // Takes ownership of `instance`, created from `descriptor`.
+  RuntimeHandle(const moat_plugin_descriptor* descriptor, moat_plugin* instance);
+  ~RuntimeHandle();
+  RuntimeHandle(const RuntimeHandle&) = delete;
+  RuntimeHandle& operator=(const RuntimeHandle&) = delete;
+
+  [[nodiscard]] std::string id() const;
+  [[nodiscard]] std::vector<std::string> operations() const;  // optional ops present
+
+  Capabilities describe();
+  ProbeResult probe();
+
+  SandboxInfo create(const SandboxSpec& spec);
+  SandboxInfo start(const std::string& name);
+  void stop(const std::string& name, double timeout_s = 10);
+  void restart(const std::string& name, double timeout_s = 10);
+  void remove(const std::string& name);
+  ExecResult exec(const ExecRequest& request);
+  SandboxInfo inspect(const std::string& name);
+  ExecResult logs(const std::string& name);
+  std::vector<SandboxInfo> list();
+  void connect_network(const std::string& name, const std::string& network);
+  void disconnect_network(const std::string& name, const std::string& network);
+
+  // Lower level: call any slot with a JSON request; used by the above.
+  nlohmann::json call(moat_op_fn fn, const char* op_name, const nlohmann::json& request);
+
+ private:
+  const moat_plugin_descriptor* descriptor_;
+  moat_plugin* instance_;
+};
+
+// The names of the optional operations a descriptor fills, in ABI order.
+std::vector<std::string> supported_operations(const moat_plugin_descriptor& d);
+
+}  // namespace moat::core

@@ -1,0 +1,123 @@
+// A Docker Engine API client over the local unix socket, shared by every
+// Docker-backed plugin and by the host (gc, image prepare).
+//
+// No Boost type appears here: Beast/Asio live in the .cpp files only.
+// Every call has a timeout; every failure is a moat::engine::EngineError that
+// carries the engine's own message and HTTP status, mapped to a moat_status
+// (404 -> not-found, 409 -> conflict, 400 -> invalid, 5xx -> failed, engine
+// unreachable -> unavailable, deadline passed -> timeout).
+#pragma once
+
+#include <moat/error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::engine {
+
+class EngineError : public moat::Error {
+ public:
+  EngineError(moat_status status, int http_status, const std::string& message)
+      : moat::Error(status, message), http_status_(http_status) {}
+  // 0 when no HTTP exchange happened (connect failure, timeout).
+  [[nodiscard]] int http_status() const noexcept { return http_status_; }
+
+ private:
+  int http_status_;
+};
+
+struct ClientOptions {
+  std::string socket_path = "/var/run/docker.sock";
+  std::chrono::milliseconds timeout{60000};  // per request
+  std::string api_version;                   // empty = negotiate via /_ping (floor 1.41)
+
+  // DOCKER_HOST=unix:///path honoured; any other scheme is refused with a
+  // clear error (moat speaks only to a local socket).
+  static ClientOptions from_environment();
+};
+
+struct ExecOutput {
+  int exit_code = -1;
+  std::string stdout_data;
+  std::string stderr_data;
+};
+
+struct ExecOptions {
+  std::vector<std::string> env;  // "K=V"
+  std::string workdir;
+  std::string user;
+  std::chrono::milliseconds timeout{0};  // 0 = the client's default
+};
+
+// Label filter for list calls: {"moat.managed": "true"} -> label=moat.managed=true.
+using LabelFilter = std::map<std::string, std::string>;
+
+class DockerClient {
+ public:
+  explicit DockerClient(ClientOptions options = ClientOptions::from_environment());
+  ~DockerClient();
+  DockerClient(const DockerClient&) = delete;
+  DockerClient& operator=(const DockerClient&) = delete;
+  DockerClient(DockerClient&&) noexcept;
+  DockerClient& operator=(DockerClient&&) noexcept;
+
+  [[nodiscard]] const ClientOptions& options() const;
+  // The API version in use ("1.41", ...), negotiated on first use.
+  const std::string& api_version();
+
+  // ---- system ----
+  nlohmann::json version();
+  nlohmann::json info();  // includes "Runtimes" and "DefaultRuntime"
+
+  // ---- containers ----
+  // POST /containers/create; `config` is the Engine's ContainerConfig with
+  // HostConfig and NetworkingConfig inside. Returns the id.
+  std::string create_container(const std::string& name, const nlohmann::json& config);
+  void start_container(const std::string& id);  // already running is not an error
+  void stop_container(const std::string& id, int timeout_s);  // already stopped is not an error
+  void restart_container(const std::string& id, int timeout_s);
+  void kill_container(const std::string& id, const std::string& signal = "SIGKILL");
+  // Blocks until the condition ("not-running", "next-exit", "removed"); returns the exit code.
+  int64_t wait_container(const std::string& id, const std::string& condition = "not-running");
+  nlohmann::json inspect_container(const std::string& id);
+  std::optional<nlohmann::json> find_container(const std::string& id);  // nullopt on 404
+  void remove_container(const std::string& id, bool force = true, bool remove_volumes = false);
+  std::vector<nlohmann::json> list_containers(const LabelFilter& labels, bool all = true);
+  ExecOutput logs(const std::string& id);  // stdout and stderr kept apart
+
+  // ---- exec ----
+  ExecOutput exec(const std::string& id, const std::vector<std::string>& argv, const ExecOptions& options = {});
+
+  // ---- volumes ----
+  void create_volume(const std::string& name, const std::map<std::string, std::string>& labels);
+  void remove_volume(const std::string& name, bool force = false);
+  std::vector<nlohmann::json> list_volumes(const LabelFilter& labels);
+
+  // ---- networks ----
+  std::string create_network(const std::string& name, const std::map<std::string, std::string>& labels,
+                             bool internal = false);
+  void remove_network(const std::string& id);
+  void connect_network(const std::string& network, const std::string& container);
+  void disconnect_network(const std::string& network, const std::string& container, bool force = false);
+  std::vector<nlohmann::json> list_networks(const LabelFilter& labels);
+
+  // ---- images ----
+  std::optional<nlohmann::json> inspect_image(const std::string& name);  // nullopt on 404
+  // Imports a rootfs tarball as `repo_tag`; `changes` are Dockerfile lines (e.g. "CMD [\"/bin/sh\"]").
+  void import_image(const std::string& tar_path, const std::string& repo_tag,
+                    const std::vector<std::string>& changes = {});
+  void remove_image(const std::string& name, bool force = false);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace moat::engine

@@ -1,0 +1,219 @@
+// The data model shared by the host and every plugin: what a sandbox is asked
+// to be (SandboxSpec), what it is (SandboxInfo), what a runtime declares
+// (Capabilities) and finds (ProbeResult), and exec requests and results.
+//
+// These cross the plugin boundary as JSON; the to_json/from_json functions
+// below are the wire format, documented in docs/plugin-abi.md. Unknown keys
+// are ignored and missing optional keys take their defaults, so a newer host
+// and an older plugin (or the reverse) still understand each other.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat {
+
+// The label every engine object moat creates carries.
+inline constexpr const char* kManagedLabel = "moat.managed";
+// Which moat runtime (plugin id) owns a sandbox.
+inline constexpr const char* kRuntimeLabel = "moat.runtime";
+// The logical sandbox name the user gave.
+inline constexpr const char* kNameLabel = "moat.name";
+// The benchmark or matrix run a resource belongs to.
+inline constexpr const char* kRunIdLabel = "moat.run-id";
+
+// What a runtime says it can do, before anything is measured. `moat matrix`
+// measures the same properties live; the two are shown side by side.
+struct Capabilities {
+  std::string isolation;            // "none", "namespaces", "user-namespace", "user-space-kernel", "vm"
+  bool docker_in_docker = false;    // can run an inner dockerd without --privileged
+  bool persistent_dind = false;     // inner /var/lib/docker survives a restart
+  bool bind_mounts = false;         // host directories can be bound in
+  bool dynamic_networking = false;  // networks can be attached to a running sandbox
+  bool unprivileged = false;        // works without privileged mode
+  std::vector<std::string> notes;   // caveats worth showing a user
+};
+
+struct ProbeResult {
+  bool available = false;
+  std::string reason;          // why not available (empty when available)
+  std::string version;         // the runtime's own version string, when known
+  std::string engine_runtime;  // the name the engine knows it by (e.g. "runsc")
+  nlohmann::json details = nlohmann::json::object();  // checks that ran and what they saw
+};
+
+struct Mount {
+  std::string type = "bind";  // "bind", "volume" or "tmpfs"
+  std::string source;         // host path (bind) or volume name (volume); empty for tmpfs
+  std::string target;         // absolute path inside the sandbox
+  bool read_only = false;
+};
+
+struct SandboxSpec {
+  std::string name;     // [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per engine
+  std::string runtime;  // plugin id; empty = the configured default
+  std::string image;
+  std::string hostname;                       // defaults to name
+  std::string user;                           // home owner; no '/' and not '.' or '..'
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> labels;  // the host adds moat.* labels
+  std::string network;                        // engine network; empty = engine default
+  std::string workspace;                      // host dir bound at /workspace
+  std::string home;                           // host dir bound at the user's home
+  std::vector<Mount> mounts;                  // -v and --volume
+  std::vector<std::string> command;           // the main process; empty = keep-alive
+  bool dind = false;                          // prepare Docker-in-Docker
+  nlohmann::json options = nlohmann::json::object();  // runtime-specific extras
+};
+
+struct SandboxInfo {
+  std::string name;
+  std::string id;              // engine id
+  std::string runtime;         // plugin id
+  std::string engine_runtime;  // what the engine really ran it with
+  std::string image;
+  std::string state;           // "created", "running", "exited", ...
+  bool running = false;
+  std::map<std::string, std::string> labels;
+  std::vector<Mount> mounts;
+  std::vector<std::string> networks;
+};
+
+struct ExecRequest {
+  std::string name;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+  std::string workdir;
+  std::string user;
+  double timeout_s = 0;  // 0 = no limit
+};
+
+struct ExecResult {
+  int exit_code = -1;
+  std::string stdout_data;
+  std::string stderr_data;
+  double duration_ms = 0;
+};
+
+// ---- JSON wire format -------------------------------------------------------
+
+namespace detail {
+template <typename T>
+void get_opt(const nlohmann::json& j, const char* key, T& out) {
+  if (auto it = j.find(key); it != j.end() && !it->is_null()) it->get_to(out);
+}
+}  // namespace detail
+
+inline void to_json(nlohmann::json& j, const Capabilities& c) {
+  j = {{"isolation", c.isolation},
+       {"docker_in_docker", c.docker_in_docker},
+       {"persistent_dind", c.persistent_dind},
+       {"bind_mounts", c.bind_mounts},
+       {"dynamic_networking", c.dynamic_networking},
+       {"unprivileged", c.unprivileged},
+       {"notes", c.notes}};
+}
+inline void from_json(const nlohmann::json& j, Capabilities& c) {
+  detail::get_opt(j, "isolation", c.isolation);
+  detail::get_opt(j, "docker_in_docker", c.docker_in_docker);
+  detail::get_opt(j, "persistent_dind", c.persistent_dind);
+  detail::get_opt(j, "bind_mounts", c.bind_mounts);
+  detail::get_opt(j, "dynamic_networking", c.dynamic_networking);
+  detail::get_opt(j, "unprivileged", c.unprivileged);
+  detail::get_opt(j, "notes", c.notes);
+}
+
+inline void to_json(nlohmann::json& j, const ProbeResult& p) {
+  j = {{"available", p.available},
+       {"reason", p.reason},
+       {"version", p.version},
+       {"engine_runtime", p.engine_runtime},
+       {"details", p.details}};
+}
+inline void from_json(const nlohmann::json& j, ProbeResult& p) {
+  detail::get_opt(j, "available", p.available);
+  detail::get_opt(j, "reason", p.reason);
+  detail::get_opt(j, "version", p.version);
+  detail::get_opt(j, "engine_runtime", p.engine_runtime);
+  detail::get_opt(j, "details", p.details);
+}
+
+inline void to_json(nlohmann::json& j, const Mount& m) {
+  j = {{"type", m.type}, {"source", m.source}, {"target", m.target}, {"read_only", m.read_only}};
+}
+inline void from_json(const nlohmann::json& j, Mount& m) {
+  detail::get_opt(j, "type", m.type);
+  detail::get_opt(j, "source", m.source);
+  detail::get_opt(j, "target", m.target);
+  detail::get_opt(j, "read_only", m.read_only);
+}
+
+inline void to_json(nlohmann::json& j, const SandboxSpec& s) {
+  j = {{"name", s.name},         {"runtime", s.runtime},     {"image", s.image},   {"hostname", s.hostname},
+       {"user", s.user},         {"env", s.env},             {"labels", s.labels}, {"network", s.network},
+       {"workspace", s.workspace}, {"home", s.home},         {"mounts", s.mounts}, {"command", s.command},
+       {"dind", s.dind},         {"options", s.options}};
+}
+inline void from_json(const nlohmann::json& j, SandboxSpec& s) {
+  detail::get_opt(j, "name", s.name);
+  detail::get_opt(j, "runtime", s.runtime);
+  detail::get_opt(j, "image", s.image);
+  detail::get_opt(j, "hostname", s.hostname);
+  detail::get_opt(j, "user", s.user);
+  detail::get_opt(j, "env", s.env);
+  detail::get_opt(j, "labels", s.labels);
+  detail::get_opt(j, "network", s.network);
+  detail::get_opt(j, "workspace", s.workspace);
+  detail::get_opt(j, "home", s.home);
+  detail::get_opt(j, "mounts", s.mounts);
+  detail::get_opt(j, "command", s.command);
+  detail::get_opt(j, "dind", s.dind);
+  detail::get_opt(j, "options", s.options);
+}
+
+inline void to_json(nlohmann::json& j, const SandboxInfo& s) {
+  j = {{"name", s.name},       {"id", s.id},           {"runtime", s.runtime}, {"engine_runtime", s.engine_runtime},
+       {"image", s.image},     {"state", s.state},     {"running", s.running}, {"labels", s.labels},
+       {"mounts", s.mounts},   {"networks", s.networks}};
+}
+inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
+  detail::get_opt(j, "name", s.name);
+  detail::get_opt(j, "id", s.id);
+  detail::get_opt(j, "runtime", s.runtime);
+  detail::get_opt(j, "engine_runtime", s.engine_runtime);
+  detail::get_opt(j, "image", s.image);
+  detail::get_opt(j, "state", s.state);
+  detail::get_opt(j, "running", s.running);
+  detail::get_opt(j, "labels", s.labels);
+  detail::get_opt(j, "mounts", s.mounts);
+  detail::get_opt(j, "networks", s.networks);
+}
+
+inline void to_json(nlohmann::json& j, const ExecRequest& r) {
+  j = {{"name", r.name}, {"argv", r.argv}, {"env", r.env}, {"workdir", r.workdir}, {"user", r.user}, {"timeout_s", r.timeout_s}};
+}
+inline void from_json(const nlohmann::json& j, ExecRequest& r) {
+  detail::get_opt(j, "name", r.name);
+  detail::get_opt(j, "argv", r.argv);
+  detail::get_opt(j, "env", r.env);
+  detail::get_opt(j, "workdir", r.workdir);
+  detail::get_opt(j, "user", r.user);
+  detail::get_opt(j, "timeout_s", r.timeout_s);
+}
+
+inline void to_json(nlohmann::json& j, const ExecResult& r) {
+  j = {{"exit_code", r.exit_code}, {"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"duration_ms", r.duration_ms}};
+}
+inline void from_json(const nlohmann::json& j, ExecResult& r) {
+  detail::get_opt(j, "exit_code", r.exit_code);
+  detail::get_opt(j, "stdout", r.stdout_data);
+  detail::get_opt(j, "stderr", r.stderr_data);
+  detail::get_opt(j, "duration_ms", r.duration_ms);
+}
+
+}  // namespace moat

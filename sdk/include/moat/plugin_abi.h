@@ -1,0 +1,144 @@
+/*
+ * moat plugin ABI: the only thing a plugin and the host share at run time.
+ *
+ * Plain C on purpose: a plugin built with another compiler, standard library
+ * or Boost version must still load. Only C types and UTF-8 JSON strings cross
+ * this boundary (see docs/plugin-abi.md).
+ *
+ * A plugin exports exactly one symbol, MOAT_PLUGIN_ENTRY_SYMBOL, which returns
+ * a pointer to a static descriptor. The host checks the descriptor before it
+ * calls anything else in it:
+ *   - struct_size >= MOAT_DESCRIPTOR_MIN_SIZE (the fields of ABI 1.0),
+ *   - abi_major == MOAT_ABI_MAJOR, abi_minor <= the host's MOAT_ABI_MINOR,
+ *   - id matches [a-z0-9][a-z0-9-]* and is unique among loaded plugins,
+ *   - every required function (create, destroy, free_string, describe, probe)
+ *     is non-NULL.
+ * Every other function pointer is optional: NULL means "unsupported" (the
+ * libvirt driver-table rule), and the host reports it as such.
+ *
+ * Growth rule: fields are only ever appended (minor bump). The host reads a
+ * field only when struct_size covers it (MOAT_DESCRIPTOR_HAS).
+ */
+#ifndef MOAT_PLUGIN_ABI_H
+#define MOAT_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MOAT_ABI_MAJOR 1
+#define MOAT_ABI_MINOR 0
+
+/* Versioned by name too, so a future ABI 2 can live beside ABI 1. */
+#define MOAT_PLUGIN_ENTRY_SYMBOL "moat_plugin_entry_v1"
+
+#if defined(__GNUC__)
+#define MOAT_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define MOAT_PLUGIN_EXPORT
+#endif
+
+/* Status codes returned by every operation. */
+typedef enum moat_status {
+  MOAT_OK = 0,
+  MOAT_E_UNSUPPORTED = 1, /* the plugin does not implement this */
+  MOAT_E_INVALID = 2,     /* the request is malformed or violates policy */
+  MOAT_E_UNAVAILABLE = 3, /* the runtime is not usable on this host */
+  MOAT_E_NOT_FOUND = 4,   /* the sandbox / image / object does not exist */
+  MOAT_E_CONFLICT = 5,    /* already exists, or in the wrong state */
+  MOAT_E_FAILED = 6,      /* the operation ran and failed */
+  MOAT_E_TIMEOUT = 7,     /* the operation did not finish in time */
+  MOAT_E_INTERNAL = 8     /* a bug in the plugin (an escaped exception) */
+} moat_status;
+
+/* Log levels for moat_host_api.log (same order as spdlog's). */
+typedef enum moat_log_level {
+  MOAT_LOG_TRACE = 0,
+  MOAT_LOG_DEBUG = 1,
+  MOAT_LOG_INFO = 2,
+  MOAT_LOG_WARN = 3,
+  MOAT_LOG_ERROR = 4
+} moat_log_level;
+
+/*
+ * Services the host offers a plugin, passed in at create(). Plugins never
+ * link against host symbols (they are built with -z defs), so everything they
+ * may call in the host goes through this table.
+ */
+typedef struct moat_host_api {
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  void *ctx; /* opaque, passed back to each callback */
+  void (*log)(void *ctx, int level, const char *plugin_id, const char *message);
+  /* Non-zero once the host wants the plugin to stop early (Ctrl-C). */
+  int (*cancelled)(void *ctx);
+} moat_host_api;
+
+typedef struct moat_plugin moat_plugin; /* a plugin instance, opaque to the host */
+
+/*
+ * The uniform operation signature: a JSON request in, a JSON response out.
+ * On MOAT_OK, *response is the operation's result document (or NULL).
+ * On any other status, *response is NULL or {"message": "..."} explaining it.
+ * The host frees *response with the descriptor's free_string.
+ */
+typedef moat_status (*moat_op_fn)(moat_plugin *self, const char *request_json, char **response_json);
+
+typedef struct moat_plugin_descriptor {
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  const char *id;          /* e.g. "gvisor"; [a-z0-9][a-z0-9-]* */
+  const char *version;     /* semantic version of the plugin */
+  const char *description; /* one line */
+  const char *build_info;   /* compiler, SDK version it was built against */
+
+  /* ---- required ---- */
+  /* config_json is the plugin's section of moat's configuration ({} if none).
+   * Returns NULL on failure and sets *error (freed with free_string). */
+  moat_plugin *(*create)(const moat_host_api *host, const char *config_json, char **error);
+  void (*destroy)(moat_plugin *self);
+  void (*free_string)(char *s);
+  /* Declared capabilities and the options the plugin understands; no I/O. */
+  moat_op_fn describe;
+  /* Live availability check on this host: {"available":bool,"reason":...,"version":...}. */
+  moat_op_fn probe;
+
+  /* ---- optional sandbox lifecycle (NULL = unsupported) ---- */
+  moat_op_fn sandbox_create;  /* SandboxSpec -> SandboxInfo */
+  moat_op_fn sandbox_start;   /* {"name"} -> SandboxInfo */
+  moat_op_fn sandbox_stop;    /* {"name","timeout_s"} */
+  moat_op_fn sandbox_restart; /* {"name","timeout_s"} */
+  moat_op_fn sandbox_remove;  /* {"name"} */
+  moat_op_fn sandbox_exec;    /* ExecRequest -> ExecResult */
+  moat_op_fn sandbox_inspect; /* {"name"} -> SandboxInfo */
+  moat_op_fn sandbox_logs;    /* {"name"} -> {"stdout","stderr"} */
+  moat_op_fn sandbox_list;    /* {} -> [SandboxInfo] */
+  moat_op_fn network_connect;    /* {"name","network"} */
+  moat_op_fn network_disconnect; /* {"name","network"} */
+
+  /* Room to grow without moving anything above; must be NULL in ABI 1.0. */
+  void *reserved[8];
+} moat_plugin_descriptor;
+
+/* The fields a host of ABI 1.0 needs: everything up to and including probe. */
+#define MOAT_DESCRIPTOR_MIN_SIZE (offsetof(moat_plugin_descriptor, probe) + sizeof(moat_op_fn))
+
+/* True when a descriptor of the given struct_size carries `field`. */
+#define MOAT_DESCRIPTOR_HAS(desc, field)                                                                     \
+  ((desc)->struct_size >= offsetof(moat_plugin_descriptor, field) + sizeof(((moat_plugin_descriptor *)0)->field))
+
+/* The entry point each plugin exports (C linkage, default visibility).
+ * The host passes its own ABI version so a plugin may refuse an old host
+ * by returning NULL. */
+typedef const moat_plugin_descriptor *(*moat_plugin_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MOAT_PLUGIN_ABI_H */
