@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,9 +25,11 @@ enum class PluginStatus {
   crashed,             // the examining child died of a signal (segfault, abort)
   timeout,             // the examining child hung
   create_failed,       // create() returned NULL or threw
+  describe_failed,     // describe() failed, threw, or returned a document moat cannot read
 };
 
 std::string_view to_string(PluginStatus s);
+std::optional<PluginStatus> status_from_string(std::string_view s);
 
 struct PluginRecord {
   std::filesystem::path path;
@@ -43,6 +47,10 @@ struct PluginRecord {
   [[nodiscard]] bool ok() const { return status == PluginStatus::ok; }
 };
 
+// The stable JSON shape of a record (`plugins list -o json`, the verdict
+// cache, and the examining child's verdict line).
 void to_json(nlohmann::json& j, const PluginRecord& r);
+// Throws nlohmann::json::exception on a malformed document.
+void from_json(const nlohmann::json& j, PluginRecord& r);
 
 }  // namespace moat::core

@@ -5,12 +5,13 @@
 // handle only has to destroy the instance.
 #pragma once
 
+#include <moat/plugin_abi.h>
 #include <moat/error.hpp>
 #include <moat/model.hpp>
-#include <moat/plugin_abi.h>
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,7 +45,11 @@ class RuntimeHandle {
   void disconnect_network(const std::string& name, const std::string& network);
 
   // Lower level: call any slot with a JSON request; used by the above.
+  // A NULL fn throws MOAT_E_UNSUPPORTED; malformed JSON back, or an exception
+  // escaping the plugin, throws MOAT_E_INTERNAL.
   nlohmann::json call(moat_op_fn fn, const char* op_name, const nlohmann::json& request);
+  // The same by operation name ("sandbox_create", ...), honouring struct_size.
+  nlohmann::json call(std::string_view op_name, const nlohmann::json& request);
 
  private:
   const moat_plugin_descriptor* descriptor_;
@@ -53,5 +58,9 @@ class RuntimeHandle {
 
 // The names of the optional operations a descriptor fills, in ABI order.
 std::vector<std::string> supported_operations(const moat_plugin_descriptor& d);
+
+// The slot for an optional operation by name; NULL when the plugin leaves it
+// empty, its descriptor is too short to have it, or there is no such name.
+moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_name);
 
 }  // namespace moat::core

@@ -59,6 +59,8 @@ struct ExecOptions {
 // Label filter for list calls: {"moat.managed": "true"} -> label=moat.managed=true.
 using LabelFilter = std::map<std::string, std::string>;
 
+// Thread-safe: concurrent calls each run on a connection of their own (idle
+// keep-alive connections are pooled and reused; exec streams get a fresh one).
 class DockerClient {
  public:
   explicit DockerClient(ClientOptions options = ClientOptions::from_environment());
@@ -69,7 +71,9 @@ class DockerClient {
   DockerClient& operator=(DockerClient&&) noexcept;
 
   [[nodiscard]] const ClientOptions& options() const;
-  // The API version in use ("1.41", ...), negotiated on first use.
+  // The API version in use ("1.41", ...), negotiated on first use: min(the
+  // engine's Api-Version from /_ping, 1.44); an engine below 1.41 is refused
+  // as unavailable. ClientOptions::api_version, when set, is used as is.
   const std::string& api_version();
 
   // ---- system ----
@@ -80,19 +84,24 @@ class DockerClient {
   // POST /containers/create; `config` is the Engine's ContainerConfig with
   // HostConfig and NetworkingConfig inside. Returns the id.
   std::string create_container(const std::string& name, const nlohmann::json& config);
-  void start_container(const std::string& id);  // already running is not an error
+  void start_container(const std::string& id);                // already running is not an error
   void stop_container(const std::string& id, int timeout_s);  // already stopped is not an error
   void restart_container(const std::string& id, int timeout_s);
   void kill_container(const std::string& id, const std::string& signal = "SIGKILL");
   // Blocks until the condition ("not-running", "next-exit", "removed"); returns the exit code.
-  int64_t wait_container(const std::string& id, const std::string& condition = "not-running");
+  // `timeout` 0 = the client's per-request timeout.
+  int64_t wait_container(const std::string& id, const std::string& condition = "not-running",
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
   nlohmann::json inspect_container(const std::string& id);
   std::optional<nlohmann::json> find_container(const std::string& id);  // nullopt on 404
   void remove_container(const std::string& id, bool force = true, bool remove_volumes = false);
   std::vector<nlohmann::json> list_containers(const LabelFilter& labels, bool all = true);
-  ExecOutput logs(const std::string& id);  // stdout and stderr kept apart
+  ExecOutput logs(const std::string& id);  // stdout and stderr kept apart; exit_code stays -1
 
   // ---- exec ----
+  // Runs argv without a TTY; stdout and stderr come back apart, with the exit
+  // code. On timeout the call fails with MOAT_E_TIMEOUT (the engine has no way
+  // to kill an exec: the process may keep running inside the container).
   ExecOutput exec(const std::string& id, const std::vector<std::string>& argv, const ExecOptions& options = {});
 
   // ---- volumes ----
@@ -111,8 +120,14 @@ class DockerClient {
   // ---- images ----
   std::optional<nlohmann::json> inspect_image(const std::string& name);  // nullopt on 404
   // Imports a rootfs tarball as `repo_tag`; `changes` are Dockerfile lines (e.g. "CMD [\"/bin/sh\"]").
+  // The file is streamed, not read into memory. Errors the engine reports
+  // inside its 200 progress stream are raised too. `timeout` 0 = the client's.
   void import_image(const std::string& tar_path, const std::string& repo_tag,
-                    const std::vector<std::string>& changes = {});
+                    const std::vector<std::string>& changes = {},
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
+  // Commits a container's filesystem as `repo_tag` (snapshots); returns the image id.
+  std::string commit_container(const std::string& id, const std::string& repo_tag,
+                               const std::vector<std::string>& changes = {}, bool pause = true);
   void remove_image(const std::string& name, bool force = false);
 
  private:

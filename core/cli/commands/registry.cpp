@@ -1,0 +1,33 @@
+// Every moat command, in the order 'moat --help' lists them.
+//
+// To add a command: write commands/<name>.cpp defining
+// `Command moat::cli::commands::<name>()` (the build picks up every file in
+// commands/) and add one X(<name>) line below. Help, usage errors and the
+// CLI reference all come from the Command it returns.
+#include "registry.hpp"
+
+// clang-format off
+#define MOAT_CLI_COMMANDS(X) \
+  X(version)                 \
+  X(plugins_list)            \
+  X(plugins_info)            \
+  X(plugins_check)           \
+  X(runtimes)                \
+  X(help)
+// clang-format on
+
+namespace moat::cli {
+
+namespace commands {
+#define MOAT_CLI_DECLARE(name) Command name();
+MOAT_CLI_COMMANDS(MOAT_CLI_DECLARE)
+#undef MOAT_CLI_DECLARE
+}  // namespace commands
+
+CommandTable all_commands() {
+#define MOAT_CLI_ENTRY(name) commands::name(),
+  return {MOAT_CLI_COMMANDS(MOAT_CLI_ENTRY)};
+#undef MOAT_CLI_ENTRY
+}
+
+}  // namespace moat::cli

@@ -1,0 +1,274 @@
+// sysbox: moat's default runtime. Containers run with HostConfig.Runtime =
+// sysbox-runc: a user namespace for every sandbox, Docker inside without
+// --privileged, the inner /var/lib/docker on a volume. Sysbox is only used
+// when it is really there: four checks (runtime registered, the binary is
+// Sysbox, its daemons up, a non-identity uid_map in a smoke sandbox); a
+// runtime registered under its name that is something else is never used.
+#include <moat/engine/docker_runtime.hpp>
+#include <moat/engine/probe_evidence.hpp>
+#include <moat/engine/subprocess.hpp>
+#include <moat/plugin.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+namespace {
+
+using moat::engine::DindMode;
+using json = nlohmann::json;
+
+constexpr const char* kInstallHint =
+    "install Sysbox CE from its .deb (https://github.com/nestybox/sysbox/releases: apt-get install "
+    "./sysbox-ce_<version>.linux_amd64.deb), which registers sysbox-runc in /etc/docker/daemon.json";
+
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// What `sysbox-runc --version` says: "sysbox-runc\n\tedition: ...\n\tversion: 0.6.4\n...".
+bool looks_like_sysbox(const std::string& out) {
+  if (moat::engine::first_line(out).find("sysbox-runc") != std::string::npos) return true;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find("edition:") != std::string::npos) return true;
+  return false;
+}
+
+std::string field_value(const std::string& out, const std::string& key) {
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto pos = line.find(key + ":");
+    if (pos == std::string::npos) continue;
+    std::string v = line.substr(pos + key.size() + 1);
+    v.erase(0, v.find_first_not_of(" \t"));
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.pop_back();
+    return v;
+  }
+  return {};
+}
+
+// "0 0 4294967295" on every line: no user namespace.
+bool identity_map(const std::string& uid_map) {
+  std::istringstream in(uid_map);
+  unsigned long long inside = 0, outside = 0, count = 0;
+  bool any = false;
+  while (in >> inside >> outside >> count) {
+    any = true;
+    if (inside != outside) return false;
+  }
+  return any;
+}
+
+class SysboxRuntime : public moat::engine::DockerRuntime {
+ public:
+  SysboxRuntime(moat::sdk::Host host, const json& config)
+      : DockerRuntime(std::move(host), config, "sysbox", "sysbox-runc"),
+        verify_(config_bool("verify", true)),
+        run_dir_(config_string("run_dir", "/run/sysbox")) {}
+
+  moat::Capabilities describe() {
+    moat::Capabilities c;
+    c.isolation = "user-namespace";
+    c.docker_in_docker = true;
+    c.persistent_dind = true;
+    c.bind_mounts = true;
+    c.dynamic_networking = true;
+    c.unprivileged = true;
+    c.notes = {
+        "never privileged, never host network/pid/userns: Sysbox does not support --privileged, --net=host, "
+        "--pid=host or --userns=host, and moat refuses such a spec",
+        "Docker-in-Docker by default: volume <name>-docker on /var/lib/docker (inner images survive restarts); the "
+        "inner dockerd is started when the image has one (always when spec.dind is set); options.dind=false turns "
+        "this off",
+        "no mknod inside, so no /dev/net/tun: run e.g. Tailscale as a sidecar on runc (options.engine_runtime "
+        "\"runc\")",
+        "bind-mounted host files keep their ownership only with ID-mapped mounts (kernel >= 5.19) or shiftfs",
+        "available only when all four checks pass; config \"verify\": false skips them (diagnostics only: lets a "
+        "test create a container with a stand-in runtime and inspect what the engine stored)"};
+    return c;
+  }
+
+  moat::ProbeResult probe() {
+    moat::ProbeResult p;
+    p.engine_runtime = engine_runtime();
+    Checks checks = static_checks(p.details);
+    p.version = checks.version;
+    if (!checks.failure.empty()) {
+      p.reason = checks.failure;
+      p.details["smoke"] = {{"ran", false}, {"why", "an earlier check failed"}};
+      return p;
+    }
+    // (4) a smoke sandbox must live in a user namespace.
+    if (!image_present(probe_image())) {
+      p.reason = "check 4 (smoke sandbox) needs the image " + probe_image() + ": run 'moat image prepare base'";
+      p.details["smoke"] = {{"ran", false}, {"why", p.reason}};
+      return p;
+    }
+    auto run = smoke_run(engine_runtime(), {"cat", "/proc/self/uid_map"}, probe_image());
+    p.details["smoke"] = run.to_json();
+    if (!run.started || run.exit_code != 0) {
+      p.reason = "check 4 failed: a smoke sandbox on '" + engine_runtime() + "' did not run: " +
+                 (run.error.empty() ? "exit code " + std::to_string(run.exit_code) + ": " + run.stderr_data : run.error);
+      return p;
+    }
+    if (identity_map(run.stdout_data)) {
+      p.reason = "check 4 failed: the smoke sandbox's /proc/self/uid_map is the identity map (" +
+                 moat::engine::first_line(run.stdout_data) + "): no user namespace, so this is not Sysbox isolation";
+      return p;
+    }
+    p.details["smoke"]["uid_map"] = moat::engine::first_line(run.stdout_data);
+    p.available = true;
+    return p;
+  }
+
+ protected:
+  void validate_spec(const moat::SandboxSpec& spec, const std::string& rt) override {
+    if (rt != engine_runtime()) return;  // a sidecar on another runtime: not Sysbox's rules
+    if (spec.network == "host")
+      throw moat::Error(MOAT_E_INVALID,
+                        "network: Sysbox cannot use the host network (--net=host is a documented Sysbox limitation); "
+                        "use the default bridge or a user-defined network");
+    if (auto it = spec.options.find("privileged");
+        it != spec.options.end() && !it->is_null() && !(it->is_boolean() && !it->get<bool>()))
+      throw moat::Error(MOAT_E_INVALID,
+                        "options.privileged: Sysbox does not support privileged containers (a documented limitation) "
+                        "and does not need them: Docker runs inside a Sysbox sandbox unprivileged");
+    for (const char* key : {"pid", "userns", "ipc"}) {
+      auto it = spec.options.find(key);
+      if (it != spec.options.end() && it->is_string() && it->get<std::string>() == "host")
+        throw moat::Error(MOAT_E_INVALID, std::string("options.") + key + ": Sysbox does not support --" + key +
+                                              "=host (a documented limitation); remove it");
+    }
+  }
+
+  void require_available(const std::string& rt) override {
+    if (rt != engine_runtime() || !verify_) return;
+    std::lock_guard lock(mutex_);
+    if (!cached_failure_) {
+      json details = json::object();
+      cached_failure_ = static_checks(details).failure;
+    }
+    if (!cached_failure_->empty())
+      throw moat::Error(MOAT_E_UNAVAILABLE, "sysbox is not available: " + *cached_failure_);
+  }
+
+  DindMode dind_mode(const moat::SandboxSpec& spec) override {
+    if (spec.dind) return DindMode::required;
+    auto it = spec.options.find("dind");
+    if (it != spec.options.end() && it->is_boolean() && !it->get<bool>()) return DindMode::off;
+    // A sidecar on another engine runtime gets no inner Docker unless asked.
+    if (engine_runtime_for(spec) != engine_runtime()) return DindMode::off;
+    return DindMode::if_available;
+  }
+
+  void shape_container(const moat::SandboxSpec& spec, moat::engine::ContainerPlan& plan) override {
+    // Sysbox itself makes Docker-in-Docker work: no capabilities, no
+    // seccomp/AppArmor changes, only the persistent store.
+    if (plan.dind != DindMode::off) plan.add_dind_volume();
+  }
+
+ private:
+  struct Checks {
+    std::string failure;  // the first failing check, with its fix; empty = checks 1-3 pass
+    std::string version;
+  };
+
+  // Checks 1-3 (cheap; create runs them too). Records what each saw in `details`.
+  Checks static_checks(json& details) {
+    Checks c;
+    auto fail = [&c](const std::string& why) {
+      if (c.failure.empty()) c.failure = why;
+    };
+    const std::string rt = engine_runtime();
+    std::string reason;
+    auto info = engine_info(reason);
+    if (!info) {
+      details["engine"] = {{"reachable", false}, {"error", reason}};
+      fail(reason);
+    } else {
+      details["engine"] = {{"reachable", true},
+                           {"server_version", info->value("ServerVersion", "")},
+                           {"kernel", info->value("KernelVersion", "")},
+                           {"cgroup_version", info->value("CgroupVersion", "")}};
+    }
+
+    // (1) registered with the engine.
+    const bool registered = info && runtime_registered(*info, rt);
+    details["check1_registered"] = {{"runtime", rt},
+                                    {"registered", registered},
+                                    {"engine_runtimes", info ? registered_runtimes(*info) : std::string()}};
+    if (info && !registered)
+      fail("check 1 failed: runtime '" + rt + "' is not registered with the Docker engine (registered: " +
+           registered_runtimes(*info) + "); " + kInstallHint);
+
+    // (2) the binary behind it runs and is Sysbox.
+    std::optional<std::string> exe;
+    std::string exe_source;
+    if (registered) {
+      exe = runtime_executable(*info, rt);
+      exe_source = "engine /info Runtimes[" + rt + "].path";
+    }
+    if (!exe) {
+      exe = moat::engine::find_in_path("sysbox-runc");
+      exe_source = "PATH lookup of sysbox-runc";
+    }
+    json check2 = {{"executable", exe ? *exe : std::string()}, {"found_via", exe_source}};
+    if (!exe) {
+      check2["ok"] = false;
+      fail("check 2 failed: no sysbox-runc executable (not at the registered path, not on PATH); " +
+           std::string(kInstallHint));
+    } else {
+      moat::engine::ProcessResult r;
+      check2["version_output"] = moat::engine::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
+      const std::string out = r.stdout_data + r.stderr_data;
+      if (r.spawn_failed || r.exit_code != 0) {
+        check2["ok"] = false;
+        fail("check 2 failed: '" + *exe + " --version' did not run (" +
+             (r.spawn_failed ? r.spawn_error : "exit code " + std::to_string(r.exit_code)) + "); reinstall Sysbox CE");
+      } else if (!looks_like_sysbox(out)) {
+        check2["ok"] = false;
+        check2["is_sysbox"] = false;
+        fail("runtime '" + rt + "' is registered but is not Sysbox: " + moat::engine::first_line(out));
+      } else {
+        check2["ok"] = true;
+        check2["is_sysbox"] = true;
+        c.version = field_value(out, "version");
+        check2["edition"] = field_value(out, "edition");
+      }
+    }
+    details["check2_binary"] = check2;
+
+    // (3) the daemons: sysbox-mgr and sysbox-fs sockets.
+    const std::string mgr = run_dir_ + "/sysmgr.sock";
+    const std::string fs = run_dir_ + "/sysfs.sock";
+    json check3 = {{mgr, is_socket(mgr)}, {fs, is_socket(fs)}};
+    if (moat::engine::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
+      check3["systemctl"] = moat::engine::run_evidence(
+          {"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"}, std::chrono::seconds(10));
+    else
+      check3["systemctl"] = "not consulted: systemd is not running on this host";
+    details["check3_daemons"] = check3;
+    if (!is_socket(mgr) || !is_socket(fs))
+      fail("check 3 failed: the Sysbox daemons are not running (" + (is_socket(mgr) ? fs : mgr) +
+           " is missing); start them with 'systemctl start sysbox' (sysbox-mgr and sysbox-fs), or " + kInstallHint);
+    return c;
+  }
+
+  bool verify_;
+  std::string run_dir_;
+  std::mutex mutex_;
+  std::optional<std::string> cached_failure_;  // checks 1-3, once per instance
+};
+
+}  // namespace
+
+MOAT_PLUGIN_DEFINE(SysboxRuntime, "sysbox", "0.1.0",
+                   "Docker Engine with Sysbox (sysbox-runc): user-namespace sandboxes with Docker inside, unprivileged")

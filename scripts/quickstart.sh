@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job (README "Quick start"): sets up everything on a Debian 12
+# machine, then probes and benchmarks every runtime available here and ends
+# in a report. Results go to out/ (override with MOAT_OUT).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${MOAT_BUILD_DIR:-$root/build}
+out=${MOAT_OUT:-$root/out}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+bash scripts/install-deps.sh
+step "engine"
+bash scripts/setup-engine.sh
+step "build ($build)"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOAT_BUILD_TESTS=OFF
+cmake --build "$build" -j "$(nproc)"
+moat="$build/bin/moat"
+step "images"
+"$moat" image prepare base bench dind
+
+mkdir -p "$out"
+step "runtimes"
+"$moat" runtimes

@@ -1,0 +1,228 @@
+// A base for runtime plugins that run sandboxes as Docker Engine containers.
+//
+// It implements every sandbox operation of the plugin contract over
+// DockerClient; a subclass adds describe() and probe(), names its engine
+// runtime, and shapes the container for it through the protected hooks. Works
+// with MOAT_PLUGIN_DEFINE as is: the adapter detects the public operations
+// below on the subclass.
+//
+//   class GvisorRuntime : public moat::engine::DockerRuntime {
+//    public:
+//     GvisorRuntime(moat::sdk::Host host, const nlohmann::json& config)
+//         : DockerRuntime(std::move(host), config, "gvisor", "runsc") {}
+//     moat::Capabilities describe();
+//     moat::ProbeResult probe();
+//    protected:
+//     void shape_container(const moat::SandboxSpec&, ContainerPlan&) override;
+//   };
+//
+// Configuration keys read here (the plugin's section, into which the host
+// merges the top-level "engine" section):
+//   engine.socket       string  Docker socket path (default: DOCKER_HOST=unix://..., else /var/run/docker.sock)
+//   engine.timeout_s    number  per-request timeout in seconds (default 60)
+//   engine.api_version  string  pin an Engine API version instead of negotiating ("1.41")
+//   runtime_name        string  the engine runtime sandboxes run on (default: the plugin's, e.g. "runsc")
+//   dind_timeout_s      number  how long to wait for an inner dockerd to answer (default 60)
+//   probe_image         string  image used by smoke runs in probe() (default "moat/base:busybox")
+//   probe_timeout_s     number  limit for one smoke run (default 30)
+//
+// Spec fields and options it honours:
+//   name -> engine container name; labels moat.managed=true, moat.runtime=<plugin id>,
+//     moat.name=<name>, moat.engine-runtime=<runtime>, plus spec.labels (moat.run-id passes through);
+//   workspace -> /workspace (bind, rw), home -> /home/<user> or /root, mounts (bind/volume/tmpfs);
+//     volumes named in mounts that do not exist are created, labelled moat.managed=true and
+//     moat.sandbox=<name>, and removed with the sandbox;
+//   command -> Cmd (the image's entrypoint applies); empty -> a keep-alive shell that prints
+//     "moat-ready" and exits at once on SIGTERM (it replaces the image's entrypoint);
+//   dind -> see dind_mode(); the inner dockerd is started after every start/restart and
+//     must answer `docker info` within dind_timeout_s;
+//   options.engine_runtime (string) -> run this one sandbox on another engine runtime
+//     (e.g. a sidecar on "runc" next to Sysbox sandboxes);
+//   options.start (bool) -> create and start in one call (a failed start removes what was created);
+//   options.privileged -> always refused: moat never runs privileged containers.
+#pragma once
+
+#include <moat/engine/docker_client.hpp>
+#include <moat/model.hpp>
+#include <moat/plugin.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::engine {
+
+// Label on volumes moat creates for a sandbox: the sandbox's name.
+inline constexpr const char* kSandboxLabel = "moat.sandbox";
+// Label on containers: the engine runtime the sandbox was created for.
+inline constexpr const char* kEngineRuntimeLabel = "moat.engine-runtime";
+// Label on containers: "required" or "auto" when an inner dockerd is started.
+inline constexpr const char* kDindLabel = "moat.dind";
+// Label on short-lived probe containers (smoke runs).
+inline constexpr const char* kProbeLabel = "moat.probe";
+
+// Whether a sandbox gets an inner Docker engine.
+enum class DindMode {
+  off,
+  if_available,  // started when the image has dockerd; skipped (and logged) otherwise
+  required,      // the sandbox fails to start when dockerd is missing or does not answer
+};
+
+// The container about to be created. Subclasses edit it in shape_container().
+struct ContainerPlan {
+  std::string name;
+  std::string engine_runtime;
+  nlohmann::json config;  // the Engine's create body: Image, Cmd, Env, Labels, HostConfig, ...
+  DindMode dind = DindMode::off;
+  // Named volumes the container uses; each that does not exist is created
+  // (labelled moat.managed, moat.sandbox=<name>) before the container.
+  std::vector<std::string> volumes;
+
+  nlohmann::json& host_config() { return config["HostConfig"]; }
+  // Appends to HostConfig.Mounts (and to `volumes` for a volume mount).
+  void add_bind(const std::string& source, const std::string& target, bool read_only = false);
+  void add_volume(const std::string& volume, const std::string& target, bool read_only = false);
+  void add_tmpfs(const std::string& target, std::optional<std::int64_t> size_bytes = std::nullopt);
+  // The conventional persistent inner-Docker store: volume <name>-docker on
+  // /var/lib/docker (skipped when the spec already mounts something there).
+  void add_dind_volume();
+  // True when HostConfig.Mounts already has something at `target`.
+  [[nodiscard]] bool has_target(const std::string& target);
+};
+
+// What one smoke run of a tiny container saw (probe evidence).
+struct SmokeRun {
+  bool started = false;  // the container started
+  int64_t exit_code = -1;
+  std::string stdout_data;
+  std::string stderr_data;
+  std::string error;  // the engine's message when create/start/wait failed
+  double duration_ms = 0;
+  nlohmann::json to_json() const;
+};
+
+class DockerRuntime {
+ public:
+  // `plugin_id` is the id the plugin is defined with; `default_engine_runtime`
+  // is used unless the config sets runtime_name. Throws moat::Error(MOAT_E_INVALID)
+  // for a malformed config; never talks to the engine.
+  DockerRuntime(moat::sdk::Host host, const nlohmann::json& config, std::string plugin_id,
+                std::string default_engine_runtime);
+  virtual ~DockerRuntime();
+  DockerRuntime(const DockerRuntime&) = delete;
+  DockerRuntime& operator=(const DockerRuntime&) = delete;
+
+  SandboxInfo create_sandbox(const SandboxSpec& spec);
+  SandboxInfo start_sandbox(const std::string& name);
+  void stop_sandbox(const std::string& name, double timeout_s);
+  void restart_sandbox(const std::string& name, double timeout_s);
+  void remove_sandbox(const std::string& name);
+  ExecResult exec_sandbox(const ExecRequest& request);
+  SandboxInfo inspect_sandbox(const std::string& name);
+  ExecResult sandbox_logs(const std::string& name);
+  std::vector<SandboxInfo> list_sandboxes();
+  void connect_network(const std::string& name, const std::string& network);
+  void disconnect_network(const std::string& name, const std::string& network);
+
+ protected:
+  // ---- hooks ----
+  // The engine runtime for this sandbox: options.engine_runtime, else engine_runtime().
+  virtual std::string engine_runtime_for(const SandboxSpec& spec);
+  // Runtime-specific refusals (e.g. Sysbox: no host network). Throw moat::Error(MOAT_E_INVALID).
+  virtual void validate_spec(const SandboxSpec& spec, const std::string& engine_runtime) {}
+  // Throw moat::Error(MOAT_E_UNAVAILABLE) when sandboxes cannot be created on
+  // `engine_runtime` (checked before anything is created).
+  virtual void require_available(const std::string& engine_runtime) {}
+  // Default: spec.dind ? required : off.
+  virtual DindMode dind_mode(const SandboxSpec& spec);
+  // Runtime-specific HostConfig (capabilities, DinD storage, ...). Called after
+  // the common parts are in the plan.
+  virtual void shape_container(const SandboxSpec& spec, ContainerPlan& plan) {}
+  // Extra advice appended to an engine error from create/start/restart (e.g.
+  // gVisor naming an outdated runsc); empty = nothing to add.
+  virtual std::string explain_failure(const std::string& engine_message, const std::string& engine_runtime);
+
+  // ---- for subclasses (probes) ----
+  DockerClient& client() { return client_; }
+  [[nodiscard]] const moat::sdk::Host& host() const { return host_; }
+  [[nodiscard]] const nlohmann::json& config() const { return config_; }
+  [[nodiscard]] const std::string& plugin_id() const { return plugin_id_; }
+  // runtime_name from the config, or the plugin's default.
+  [[nodiscard]] const std::string& engine_runtime() const { return engine_runtime_; }
+  [[nodiscard]] bool engine_runtime_configured() const { return engine_runtime_configured_; }
+  [[nodiscard]] const std::string& probe_image() const { return probe_image_; }
+  [[nodiscard]] std::chrono::seconds probe_timeout() const { return probe_timeout_; }
+
+  // Config accessors with type checks (moat::Error(MOAT_E_INVALID) naming the key).
+  std::string config_string(const char* key, const std::string& fallback) const;
+  double config_number(const char* key, double fallback) const;
+  bool config_bool(const char* key, bool fallback) const;
+
+  // GET /info, or nullopt with `reason` set to one line saying how to fix it.
+  std::optional<nlohmann::json> engine_info(std::string& reason);
+  // True when /info lists `runtime`.
+  static bool runtime_registered(const nlohmann::json& info, const std::string& runtime);
+  // The names /info lists, comma-separated (for messages).
+  static std::string registered_runtimes(const nlohmann::json& info);
+  // The executable behind a registered runtime: its /info path, resolved in
+  // PATH when relative; nullopt when not registered or not found.
+  static std::optional<std::string> runtime_executable(const nlohmann::json& info, const std::string& runtime);
+  // Runs a tiny container to completion on `engine_runtime` (labelled
+  // moat.managed, moat.probe=<plugin id>) and removes it, whatever happens.
+  // Failures are reported in the result, not thrown.
+  SmokeRun smoke_run(const std::string& engine_runtime, const std::vector<std::string>& argv,
+                     const std::string& image);
+  // True when `image` is in the engine.
+  bool image_present(const std::string& image);
+
+ private:
+  struct Resolved {
+    std::string id;
+    nlohmann::json inspect;  // empty when the id came from the cache
+  };
+  ContainerPlan plan_for(const SandboxSpec& spec, const std::string& engine_runtime);
+  // Finds the moat container of this plugin called `name` (NOT_FOUND otherwise).
+  Resolved resolve(const std::string& name, bool need_inspect);
+  nlohmann::json inspect_owned(const std::string& name);
+  void remember(const std::string& name, const std::string& id);
+  void forget(const std::string& name);
+  std::optional<std::string> cached_id(const std::string& name);
+  // Runs `op` with the container id; retries once by name when a cached id is stale.
+  template <typename Op>
+  auto with_id(const std::string& name, Op&& op);
+  // Verifies a started container runs on the runtime it was created for;
+  // starts the inner dockerd when the sandbox has DinD. Returns the info.
+  SandboxInfo after_start(const std::string& name, const std::string& id);
+  void start_inner_docker(const std::string& id, const std::string& name, DindMode mode);
+  void stop_inner_docker(const std::string& id, const std::string& name);
+  SandboxInfo to_info(const nlohmann::json& inspect) const;
+  // An engine error from a lifecycle call as one clear moat::Error.
+  moat::Error translate(const EngineError& e, const std::string& what, const std::string& name,
+                        const std::string& engine_runtime, const std::string& image);
+  DockerClient client_with_timeout(std::chrono::milliseconds timeout) const;
+
+  moat::sdk::Host host_;
+  nlohmann::json config_;
+  std::string plugin_id_;
+  std::string engine_runtime_;
+  bool engine_runtime_configured_ = false;
+  ClientOptions client_options_;
+  std::chrono::seconds dind_timeout_{60};
+  std::string probe_image_;
+  std::chrono::seconds probe_timeout_{30};
+  DockerClient client_;
+  std::mutex ids_mutex_;
+  std::map<std::string, std::string> ids_;  // sandbox name -> container id, for this instance
+};
+
+// The engine's container JSON (inspect) as a SandboxInfo.
+SandboxInfo sandbox_info_from_inspect(const nlohmann::json& inspect);
+// The engine's container list entry as a SandboxInfo.
+SandboxInfo sandbox_info_from_list(const nlohmann::json& entry);
+
+}  // namespace moat::engine

@@ -1,0 +1,611 @@
+// The Docker Engine API endpoints: URLs, JSON bodies, status mapping, API
+// version negotiation and the connection pool. The HTTP transport lives in
+// unix_http_connection.cpp (the only Beast TU); this file sees no Boost.
+#include <moat/engine/docker_client.hpp>
+#include <moat/engine/json_message_stream.hpp>
+#include <moat/engine/stream_demux.hpp>
+
+#include "unix_http_connection.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+namespace moat::engine {
+
+using detail::Clock;
+using detail::HttpRequest;
+using detail::HttpResponse;
+using detail::TransportError;
+using detail::UnixHttpConnection;
+using json = nlohmann::json;
+
+namespace {
+
+// The floor: every endpoint and field moat uses exists in 1.41 (Docker 20.10).
+constexpr int kMinMinor = 41;
+// The ceiling we ask for. 1.42-1.44 only added fields and deprecated others;
+// nothing moat sends or reads changed meaning. It must be at least 1.44 because
+// Docker 29.0-29.2 refuse anything older ("client version ... is too old").
+constexpr int kMaxMinor = 44;
+// Idle keep-alive connections kept for reuse.
+constexpr std::size_t kMaxIdleConnections = 4;
+
+// "1.43" -> 43; nullopt for anything that is not "1.<minor>".
+std::optional<int> api_minor(std::string_view version) {
+  if (!version.starts_with("1.") || version.size() < 3) return std::nullopt;
+  int minor = 0;
+  for (char c : version.substr(2)) {
+    if (c < '0' || c > '9' || minor > 1000) return std::nullopt;
+    minor = minor * 10 + (c - '0');
+  }
+  return minor;
+}
+
+bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+// Percent-encodes a query value, or a path segment (`in_path`: ':' and '@'
+// stay, and '/' too when the segment is an image reference like "a/b:tag",
+// which the engine's router accepts as is).
+std::string encode(std::string_view text, bool in_path = false, bool keep_slash = false) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (unreserved(c) || (in_path && (c == ':' || c == '@')) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string segment(std::string_view id) { return encode(id, true); }
+
+class Query {
+ public:
+  Query& add(std::string_view key, std::string_view value) {
+    text_ += text_.empty() ? '?' : '&';
+    text_ += encode(key);
+    text_ += '=';
+    text_ += encode(value);
+    return *this;
+  }
+  [[nodiscard]] const std::string& str() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+// {"label": ["k=v", ...]} as the engine's list filters expect.
+std::string label_filters(const LabelFilter& labels) {
+  json values = json::array();
+  for (const auto& [key, value] : labels) values.push_back(key + "=" + value);
+  return json{{"label", values}}.dump();
+}
+
+moat_status status_for_http(int http_status) {
+  if (http_status == 404) return MOAT_E_NOT_FOUND;
+  if (http_status == 409) return MOAT_E_CONFLICT;
+  if (http_status >= 400 && http_status < 500) return MOAT_E_INVALID;  // 400 bad parameter, 403 forbidden
+  return MOAT_E_FAILED;
+}
+
+std::string trim(std::string text) {
+  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
+  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
+  return text;
+}
+
+// The engine's {"message": "..."}, or the body's text when it is not JSON.
+std::string engine_message(const std::string& body) {
+  const json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
+    return parsed["message"].get<std::string>();
+  }
+  return trim(body.substr(0, 2000));
+}
+
+json parse_json(const HttpResponse& response, const HttpRequest& request) {
+  json parsed = json::parse(response.body, nullptr, false);
+  if (parsed.is_discarded()) {
+    throw EngineError(MOAT_E_FAILED, response.status,
+                      "the Docker engine answered " + request.method + " " + request.target + " with invalid JSON");
+  }
+  return parsed;
+}
+
+std::string argv_text(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) {
+    if (!text.empty()) text += ' ';
+    text += arg;
+  }
+  return text;
+}
+
+// "a/b:tag" -> {"a/b", "tag"}; no tag -> "latest". A ':' before the last '/'
+// belongs to a registry host:port.
+std::pair<std::string, std::string> split_reference(const std::string& reference) {
+  const auto slash = reference.rfind('/');
+  const auto colon = reference.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    return {reference.substr(0, colon), reference.substr(colon + 1)};
+  }
+  return {reference, "latest"};
+}
+
+}  // namespace
+
+ClientOptions ClientOptions::from_environment() {
+  ClientOptions options;
+  const char* host = std::getenv("DOCKER_HOST");
+  if (host == nullptr || *host == '\0') return options;
+  const std::string_view value(host);
+  constexpr std::string_view scheme = "unix://";
+  if (!value.starts_with(scheme)) {
+    throw EngineError(MOAT_E_INVALID, 0,
+                      "DOCKER_HOST=" + std::string(value) +
+                          " is not supported: moat talks to the Docker engine only over a local unix socket; "
+                          "set DOCKER_HOST=unix:///path/to/docker.sock or unset it");
+  }
+  const std::string_view path = value.substr(scheme.size());
+  if (path.empty() || path.front() != '/') {
+    throw EngineError(
+        MOAT_E_INVALID, 0,
+        "DOCKER_HOST=" + std::string(value) + " must name an absolute socket path, e.g. unix:///var/run/docker.sock");
+  }
+  options.socket_path = std::string(path);
+  return options;
+}
+
+struct DockerClient::Impl {
+  explicit Impl(ClientOptions o) : options(std::move(o)) {}
+
+  ClientOptions options;
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<UnixHttpConnection>> idle;
+  std::mutex version_mutex;
+  std::string version;  // negotiated or configured; empty until first use
+
+  [[nodiscard]] std::string socket_url() const { return "unix://" + options.socket_path; }
+
+  [[nodiscard]] EngineError translate(const TransportError& e, const HttpRequest& request,
+                                      std::chrono::milliseconds timeout) const {
+    switch (e.kind()) {
+      case TransportError::Kind::connect:
+        return {MOAT_E_UNAVAILABLE, 0,
+                "cannot reach the Docker engine at " + socket_url() + " (" + e.what() +
+                    "): start dockerd, or set DOCKER_HOST"};
+      case TransportError::Kind::timeout:
+        return {MOAT_E_TIMEOUT, 0,
+                "Docker engine request " + request.method + " " + request.target + " did not finish within " +
+                    std::to_string(timeout.count()) + " ms"};
+      case TransportError::Kind::file:
+        return {MOAT_E_FAILED, 0, e.what()};
+      case TransportError::Kind::io:
+        break;
+    }
+    return {MOAT_E_UNAVAILABLE, 0,
+            "lost the connection to the Docker engine at " + socket_url() + " during " + request.method + " " +
+                request.target + " (" + e.what() + ")"};
+  }
+
+  std::unique_ptr<UnixHttpConnection> take_idle() {
+    std::lock_guard lock(pool_mutex);
+    if (idle.empty()) return nullptr;
+    auto connection = std::move(idle.back());
+    idle.pop_back();
+    return connection;
+  }
+
+  void give_back(std::unique_ptr<UnixHttpConnection> connection) {
+    if (!connection->reusable()) return;
+    std::lock_guard lock(pool_mutex);
+    if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(connection));
+  }
+
+  std::unique_ptr<UnixHttpConnection> open_connection(Clock::time_point deadline) {
+    auto connection = std::make_unique<UnixHttpConnection>(options.socket_path);
+    connection->connect(deadline);
+    return connection;
+  }
+
+  // One request on a pooled keep-alive connection (each in-flight request has
+  // a connection of its own, so a long wait never blocks other calls).
+  HttpResponse send(const HttpRequest& request, Clock::time_point deadline, std::chrono::milliseconds timeout) {
+    for (int attempt = 0;; ++attempt) {
+      auto connection = attempt == 0 ? take_idle() : nullptr;
+      const bool reused = connection != nullptr;
+      try {
+        if (!connection) connection = open_connection(deadline);
+        HttpResponse response = connection->exchange(request, deadline);
+        give_back(std::move(connection));
+        return response;
+      } catch (const TransportError& e) {
+        // The engine may drop an idle keep-alive connection; the request never
+        // reached it, so one retry on a fresh connection is safe.
+        if (reused && e.nothing_received() && e.kind() == TransportError::Kind::io) continue;
+        throw translate(e, request, timeout);
+      }
+    }
+  }
+
+  HttpResponse send(const HttpRequest& request, std::chrono::milliseconds timeout = {}) {
+    const auto effective = timeout.count() > 0 ? timeout : options.timeout;
+    return send(request, Clock::now() + effective, effective);
+  }
+
+  [[noreturn]] static void raise(const HttpResponse& response, const HttpRequest& request) {
+    std::string message = engine_message(response.body);
+    if (message.empty()) {
+      message = "the Docker engine answered HTTP " + std::to_string(response.status) + " to " + request.method + " " +
+                request.target;
+    }
+    throw EngineError(status_for_http(response.status), response.status, message);
+  }
+
+  static bool ok(int status) { return status >= 200 && status < 300; }
+
+  // send() that raises the engine's error for any status but 2xx and `also_ok`.
+  HttpResponse call(const HttpRequest& request, std::chrono::milliseconds timeout = {}, int also_ok = 0) {
+    HttpResponse response = send(request, timeout);
+    if (!ok(response.status) && response.status != also_ok) raise(response, request);
+    return response;
+  }
+};
+
+DockerClient::DockerClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+DockerClient::~DockerClient() = default;
+DockerClient::DockerClient(DockerClient&&) noexcept = default;
+DockerClient& DockerClient::operator=(DockerClient&&) noexcept = default;
+
+const ClientOptions& DockerClient::options() const { return impl_->options; }
+
+const std::string& DockerClient::api_version() {
+  auto& d = *impl_;
+  std::lock_guard lock(d.version_mutex);
+  if (!d.version.empty()) return d.version;
+  if (!d.options.api_version.empty()) {
+    const auto minor = api_minor(d.options.api_version);
+    if (!minor) {
+      throw EngineError(MOAT_E_INVALID, 0,
+                        "Docker Engine API version \"" + d.options.api_version + "\" is not of the form 1.<minor>");
+    }
+    if (*minor < kMinMinor) {
+      throw EngineError(MOAT_E_INVALID, 0,
+                        "Docker Engine API " + d.options.api_version + " was asked for, but moat needs 1.41 or newer");
+    }
+    d.version = d.options.api_version;
+    return d.version;
+  }
+  const HttpRequest ping{"GET", "/_ping", "", "", ""};
+  const HttpResponse response = d.send(ping);
+  if (!Impl::ok(response.status)) Impl::raise(response, ping);
+  const std::string server = response.header("Api-Version");
+  const auto minor = api_minor(server);
+  if (!minor) {
+    throw EngineError(MOAT_E_UNAVAILABLE, response.status,
+                      "the Docker engine at " + d.socket_url() +
+                          " did not report a usable API version on /_ping (Api-Version: \"" + server +
+                          "\"); moat needs 1.41 or newer");
+  }
+  if (*minor < kMinMinor) {
+    throw EngineError(MOAT_E_UNAVAILABLE, 0, "Docker Engine API " + server + " is older than 1.41, which moat needs");
+  }
+  d.version = "1." + std::to_string(std::min(*minor, kMaxMinor));
+  return d.version;
+}
+
+namespace {
+
+// Small request builders shared by the endpoint methods below.
+HttpRequest get(std::string target) { return {"GET", std::move(target), "", "", ""}; }
+HttpRequest del(std::string target) { return {"DELETE", std::move(target), "", "", ""}; }
+HttpRequest post(std::string target, const json* body = nullptr) {
+  if (body == nullptr) return {"POST", std::move(target), "", "", ""};
+  return {"POST", std::move(target), "application/json", body->dump(), ""};
+}
+
+}  // namespace
+
+std::string versioned(DockerClient& client, std::string_view path) {
+  return "/v" + client.api_version() + std::string(path);
+}
+
+json DockerClient::version() {
+  const auto request = get(versioned(*this, "/version"));
+  const auto response = impl_->call(request);
+  return parse_json(response, request);
+}
+
+json DockerClient::info() {
+  const auto request = get(versioned(*this, "/info"));
+  const auto response = impl_->call(request);
+  return parse_json(response, request);
+}
+
+std::string DockerClient::create_container(const std::string& name, const json& config) {
+  Query query;
+  if (!name.empty()) query.add("name", name);
+  const auto request = post(versioned(*this, "/containers/create" + query.str()), &config);
+  const auto response = impl_->call(request);
+  return parse_json(response, request).at("Id").get<std::string>();
+}
+
+void DockerClient::start_container(const std::string& id) {
+  const auto request = post(versioned(*this, "/containers/" + segment(id) + "/start"));
+  impl_->call(request, {}, 304);  // 304: already running
+}
+
+void DockerClient::stop_container(const std::string& id, int timeout_s) {
+  // The engine waits up to timeout_s for a graceful exit before it kills.
+  const auto budget = impl_->options.timeout + std::chrono::seconds(std::max(timeout_s, 0));
+  const auto request = post(
+      versioned(*this, "/containers/" + segment(id) + "/stop" + Query().add("t", std::to_string(timeout_s)).str()));
+  impl_->call(request, budget, 304);  // 304: already stopped
+}
+
+void DockerClient::restart_container(const std::string& id, int timeout_s) {
+  const auto budget = impl_->options.timeout + std::chrono::seconds(std::max(timeout_s, 0));
+  const auto request = post(
+      versioned(*this, "/containers/" + segment(id) + "/restart" + Query().add("t", std::to_string(timeout_s)).str()));
+  impl_->call(request, budget);
+}
+
+void DockerClient::kill_container(const std::string& id, const std::string& signal) {
+  const auto request =
+      post(versioned(*this, "/containers/" + segment(id) + "/kill" + Query().add("signal", signal).str()));
+  impl_->call(request);
+}
+
+int64_t DockerClient::wait_container(const std::string& id, const std::string& condition,
+                                     std::chrono::milliseconds timeout) {
+  const auto request =
+      post(versioned(*this, "/containers/" + segment(id) + "/wait" + Query().add("condition", condition).str()));
+  const auto response = impl_->call(request, timeout);
+  const json body = parse_json(response, request);
+  if (body.contains("Error") && body["Error"].is_object()) {
+    const std::string message = body["Error"].value("Message", "");
+    if (!message.empty()) throw EngineError(MOAT_E_FAILED, response.status, message);
+  }
+  return body.at("StatusCode").get<int64_t>();
+}
+
+json DockerClient::inspect_container(const std::string& id) {
+  const auto request = get(versioned(*this, "/containers/" + segment(id) + "/json"));
+  const auto response = impl_->call(request);
+  return parse_json(response, request);
+}
+
+std::optional<json> DockerClient::find_container(const std::string& id) {
+  const auto request = get(versioned(*this, "/containers/" + segment(id) + "/json"));
+  const auto response = impl_->send(request);
+  if (response.status == 404) return std::nullopt;
+  if (!Impl::ok(response.status)) Impl::raise(response, request);
+  return parse_json(response, request);
+}
+
+void DockerClient::remove_container(const std::string& id, bool force, bool remove_volumes) {
+  const auto request =
+      del(versioned(*this, "/containers/" + segment(id) +
+                               Query().add("force", force ? "1" : "0").add("v", remove_volumes ? "1" : "0").str()));
+  impl_->call(request);
+}
+
+std::vector<json> DockerClient::list_containers(const LabelFilter& labels, bool all) {
+  Query query;
+  query.add("all", all ? "1" : "0");
+  if (!labels.empty()) query.add("filters", label_filters(labels));
+  const auto request = get(versioned(*this, "/containers/json" + query.str()));
+  const auto response = impl_->call(request);
+  const json body = parse_json(response, request);
+  return body.is_array() ? body.get<std::vector<json>>() : std::vector<json>{};
+}
+
+ExecOutput DockerClient::logs(const std::string& id) {
+  const auto request = get(
+      versioned(*this, "/containers/" + segment(id) + "/logs" + Query().add("stdout", "1").add("stderr", "1").str()));
+  const auto response = impl_->call(request);
+  // API 1.42+ says which framing it used; 1.41 does not, and the framing then
+  // follows the container's Tty setting.
+  const std::string type = response.header("Content-Type");
+  bool multiplexed = true;
+  if (type.find("vnd.docker.raw-stream") != std::string::npos) {
+    multiplexed = false;
+  } else if (type.find("vnd.docker.multiplexed-stream") == std::string::npos) {
+    const json container = inspect_container(id);
+    multiplexed = !container.value("Config", json::object()).value("Tty", false);
+  }
+  ExecOutput output;
+  if (!multiplexed) {
+    output.stdout_data = response.body;
+    return output;
+  }
+  try {
+    auto streams = demux_all(response.body);
+    output.stdout_data = std::move(streams.stdout_data);
+    output.stderr_data = std::move(streams.stderr_data);
+  } catch (const StreamError& e) {
+    throw EngineError(MOAT_E_FAILED, response.status, "logs of " + id + ": " + e.what());
+  }
+  return output;
+}
+
+ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::string>& argv, const ExecOptions& options) {
+  if (argv.empty()) throw EngineError(MOAT_E_INVALID, 0, "exec in " + id + " needs a command");
+  auto& d = *impl_;
+  const auto timeout = options.timeout.count() > 0 ? options.timeout : d.options.timeout;
+  const auto deadline = Clock::now() + timeout;
+  const auto timed_out = [&] {
+    return EngineError(MOAT_E_TIMEOUT, 0,
+                       "exec of `" + argv_text(argv) + "` in container " + id + " did not finish within " +
+                           std::to_string(timeout.count()) + " ms (the process may still be running in the container)");
+  };
+
+  json create = {{"AttachStdin", false}, {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", argv}};
+  if (!options.env.empty()) create["Env"] = options.env;
+  if (!options.workdir.empty()) create["WorkingDir"] = options.workdir;
+  if (!options.user.empty()) create["User"] = options.user;
+
+  try {
+    const auto create_request = post(versioned(*this, "/containers/" + segment(id) + "/exec"), &create);
+    const auto created = d.send(create_request, deadline, timeout);
+    if (!Impl::ok(created.status)) Impl::raise(created, create_request);
+    const std::string exec_id = parse_json(created, create_request).at("Id").get<std::string>();
+
+    ExecOutput output;
+    StreamDemux demux([&output](StreamKind kind, std::string_view piece) {
+      (kind == StreamKind::stderr_stream ? output.stderr_data : output.stdout_data).append(piece);
+    });
+    const json start = {{"Detach", false}, {"Tty", false}};
+    const auto start_request = post(versioned(*this, "/exec/" + segment(exec_id) + "/start"), &start);
+    try {
+      // A dedicated connection: after the hijack it belongs to this stream.
+      auto connection = d.open_connection(deadline);
+      const auto started = connection->exchange_hijacked(start_request, deadline,
+                                                         [&demux](std::string_view bytes) { demux.feed(bytes); });
+      if (started.status != 101 && started.status != 200) Impl::raise(started, start_request);
+      demux.finish();
+    } catch (const TransportError& e) {
+      throw d.translate(e, start_request, timeout);
+    } catch (const StreamError& e) {
+      throw EngineError(MOAT_E_FAILED, 0, "exec of `" + argv_text(argv) + "` in container " + id + ": " + e.what());
+    }
+
+    // The stream ends when the process closes its output; the engine records
+    // the exit code a moment later, so poll briefly while it says Running.
+    const auto inspect_request = get(versioned(*this, "/exec/" + segment(exec_id) + "/json"));
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+      const auto inspected = d.send(inspect_request, deadline, timeout);
+      if (!Impl::ok(inspected.status)) Impl::raise(inspected, inspect_request);
+      const json state = parse_json(inspected, inspect_request);
+      if (!state.value("Running", false)) {
+        output.exit_code = state.value("ExitCode", -1);
+        return output;
+      }
+      if (Clock::now() + pause >= deadline) throw timed_out();
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+  } catch (const EngineError& e) {
+    if (e.status() == MOAT_E_TIMEOUT) throw timed_out();
+    throw;
+  }
+}
+
+void DockerClient::create_volume(const std::string& name, const std::map<std::string, std::string>& labels) {
+  const json body = {{"Name", name}, {"Driver", "local"}, {"Labels", labels}};
+  const auto request = post(versioned(*this, "/volumes/create"), &body);
+  impl_->call(request);
+}
+
+void DockerClient::remove_volume(const std::string& name, bool force) {
+  const auto request =
+      del(versioned(*this, "/volumes/" + segment(name) + Query().add("force", force ? "1" : "0").str()));
+  impl_->call(request);
+}
+
+std::vector<json> DockerClient::list_volumes(const LabelFilter& labels) {
+  Query query;
+  if (!labels.empty()) query.add("filters", label_filters(labels));
+  const auto request = get(versioned(*this, "/volumes" + query.str()));
+  const auto response = impl_->call(request);
+  const json body = parse_json(response, request);
+  const auto volumes = body.find("Volumes");  // null when there are none
+  if (volumes == body.end() || !volumes->is_array()) return {};
+  return volumes->get<std::vector<json>>();
+}
+
+std::string DockerClient::create_network(const std::string& name, const std::map<std::string, std::string>& labels,
+                                         bool internal) {
+  // CheckDuplicate makes older engines refuse a second network of the same
+  // name (409) instead of creating an ambiguous twin; newer ones always do.
+  const json body = {
+      {"Name", name}, {"Driver", "bridge"}, {"Internal", internal}, {"CheckDuplicate", true}, {"Labels", labels}};
+  const auto request = post(versioned(*this, "/networks/create"), &body);
+  const auto response = impl_->call(request);
+  return parse_json(response, request).at("Id").get<std::string>();
+}
+
+void DockerClient::remove_network(const std::string& id) {
+  const auto request = del(versioned(*this, "/networks/" + segment(id)));
+  impl_->call(request);
+}
+
+void DockerClient::connect_network(const std::string& network, const std::string& container) {
+  const json body = {{"Container", container}};
+  const auto request = post(versioned(*this, "/networks/" + segment(network) + "/connect"), &body);
+  impl_->call(request);
+}
+
+void DockerClient::disconnect_network(const std::string& network, const std::string& container, bool force) {
+  const json body = {{"Container", container}, {"Force", force}};
+  const auto request = post(versioned(*this, "/networks/" + segment(network) + "/disconnect"), &body);
+  impl_->call(request);
+}
+
+std::vector<json> DockerClient::list_networks(const LabelFilter& labels) {
+  Query query;
+  if (!labels.empty()) query.add("filters", label_filters(labels));
+  const auto request = get(versioned(*this, "/networks" + query.str()));
+  const auto response = impl_->call(request);
+  const json body = parse_json(response, request);
+  return body.is_array() ? body.get<std::vector<json>>() : std::vector<json>{};
+}
+
+std::optional<json> DockerClient::inspect_image(const std::string& name) {
+  const auto request = get(versioned(*this, "/images/" + encode(name, true, true) + "/json"));
+  const auto response = impl_->send(request);
+  if (response.status == 404) return std::nullopt;
+  if (!Impl::ok(response.status)) Impl::raise(response, request);
+  return parse_json(response, request);
+}
+
+void DockerClient::import_image(const std::string& tar_path, const std::string& repo_tag,
+                                const std::vector<std::string>& changes, std::chrono::milliseconds timeout) {
+  const auto [repo, tag] = split_reference(repo_tag);
+  Query query;
+  query.add("fromSrc", "-").add("repo", repo).add("tag", tag);
+  for (const auto& change : changes) query.add("changes", change);
+  HttpRequest request{"POST", versioned(*this, "/images/create" + query.str()), "application/x-tar", "", tar_path};
+  const auto response = impl_->call(request, timeout);
+  // 200 is sent before the import runs: failures can arrive in-band.
+  if (const auto error = find_stream_error(response.body)) {
+    throw EngineError(MOAT_E_FAILED, response.status, "importing " + tar_path + " as " + repo_tag + ": " + *error);
+  }
+}
+
+std::string DockerClient::commit_container(const std::string& id, const std::string& repo_tag,
+                                           const std::vector<std::string>& changes, bool pause) {
+  const auto [repo, tag] = split_reference(repo_tag);
+  Query query;
+  query.add("container", id).add("repo", repo).add("tag", tag).add("pause", pause ? "1" : "0");
+  for (const auto& change : changes) query.add("changes", change);
+  // No body: an empty config would replace the container's own Cmd/Env
+  // instead of inheriting them.
+  const auto request = post(versioned(*this, "/commit" + query.str()));
+  const auto response = impl_->call(request);
+  return parse_json(response, request).at("Id").get<std::string>();
+}
+
+void DockerClient::remove_image(const std::string& name, bool force) {
+  const auto request =
+      del(versioned(*this, "/images/" + encode(name, true, true) + Query().add("force", force ? "1" : "0").str()));
+  impl_->call(request);
+}
+
+}  // namespace moat::engine

@@ -1,0 +1,280 @@
+// The only translation unit of the engine client that includes Beast/Asio.
+//
+// Deadlines: each connection owns a single-threaded io_context. An operation
+// is started asynchronously and the context is run until the operation's
+// handler ran or the deadline passed; in the second case the socket is closed
+// (cancelling the operation), the aborted handler is drained, and a timeout
+// is thrown. This gives every read, write and connect a hard deadline without
+// a timer per operation.
+#include <utility>  // before any Asio include: Boost 1.74 Asio + C++20 needs std::exchange declared
+
+#include "unix_http_connection.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/file.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <strings.h>
+#include <array>
+#include <cerrno>
+
+namespace moat::engine::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using unix_socket = asio::local::stream_protocol;
+using error_code = boost::system::error_code;
+
+namespace {
+
+int errno_of(const error_code& ec) { return ec.category() == boost::system::system_category() ? ec.value() : 0; }
+
+// Errors that mean "the peer went away" rather than "something is wrong with
+// what we sent": on a reused idle connection they are worth one retry.
+bool is_disconnect(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe;
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() && ::strncasecmp(key.data(), name.data(), name.size()) == 0) return value;
+  }
+  return {};
+}
+
+struct UnixHttpConnection::Impl {
+  explicit Impl(std::string path) : socket_path(std::move(path)) {}
+
+  std::string socket_path;
+  asio::io_context io{1};
+  unix_socket::socket socket{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+  bool keep_alive = false;
+
+  void close() noexcept {
+    error_code ignored;
+    socket.close(ignored);
+    open = false;
+    keep_alive = false;
+    buffer.consume(buffer.size());
+  }
+
+  // Runs the io_context until the started operation set `done`, or closes the
+  // socket and throws once the deadline passes.
+  void run(const bool& done, Clock::time_point deadline) {
+    io.restart();
+    io.run_until(deadline);
+    if (done) return;
+    close();
+    io.restart();
+    io.run();  // the cancelled handler runs now and touches only locals still alive here
+    throw TransportError(TransportError::Kind::timeout, ETIMEDOUT, "deadline passed", false);
+  }
+
+  template <class Message>
+  void write(Message& message, Clock::time_point deadline) {
+    bool done = false;
+    error_code ec;
+    http::async_write(socket, message, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    run(done, deadline);
+    if (ec) {
+      close();
+      throw TransportError(TransportError::Kind::io, errno_of(ec), "sending the request failed: " + ec.message(),
+                           is_disconnect(ec));
+    }
+  }
+
+  template <class Message>
+  void prepare(Message& message, const HttpRequest& request) {
+    message.version(11);
+    message.method(http::string_to_verb(request.method));
+    message.target(request.target);
+    // Any Host works over a unix socket; this is what the Go client sends.
+    message.set(http::field::host, "api.moby.localhost");
+    message.set(http::field::user_agent, "moat");
+    if (!request.content_type.empty()) message.set(http::field::content_type, request.content_type);
+  }
+
+  void send_request(const HttpRequest& request, Clock::time_point deadline, bool upgrade) {
+    if (!request.body_file.empty()) {
+      http::request<http::file_body> message;
+      prepare(message, request);
+      beast::error_code ec;
+      message.body().open(request.body_file.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        throw TransportError(TransportError::Kind::file, errno_of(ec),
+                             "cannot read " + request.body_file + ": " + ec.message(), true);
+      }
+      message.prepare_payload();
+      write(message, deadline);
+      return;
+    }
+    http::request<http::string_body> message;
+    prepare(message, request);
+    if (upgrade) {
+      message.set(http::field::connection, "Upgrade");
+      message.set(http::field::upgrade, "tcp");
+    }
+    message.body() = request.body;
+    message.prepare_payload();
+    write(message, deadline);
+  }
+
+  template <class Reader>
+  void read(http::response_parser<http::string_body>& parser, Clock::time_point deadline, Reader reader) {
+    bool done = false;
+    error_code ec;
+    reader(parser, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    run(done, deadline);
+    if (ec) {
+      const bool nothing = !parser.got_some() && is_disconnect(ec);
+      close();
+      throw TransportError(TransportError::Kind::io, errno_of(ec), "reading the response failed: " + ec.message(),
+                           nothing);
+    }
+  }
+
+  static HttpResponse to_response(http::response_parser<http::string_body>& parser) {
+    HttpResponse response;
+    auto& message = parser.get();
+    response.status = static_cast<int>(message.result_int());
+    for (const auto& field : message) {
+      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return response;
+  }
+
+  static void configure(http::response_parser<http::string_body>& parser) {
+    // Logs and image streams can be large; the caller's deadline bounds them.
+    parser.body_limit(boost::none);
+    parser.header_limit(64 * 1024);
+  }
+};
+
+UnixHttpConnection::UnixHttpConnection(std::string socket_path)
+    : impl_(std::make_unique<Impl>(std::move(socket_path))) {}
+
+UnixHttpConnection::~UnixHttpConnection() {
+  if (impl_) impl_->close();
+}
+
+bool UnixHttpConnection::reusable() const noexcept {
+  return impl_->open && impl_->keep_alive && impl_->buffer.size() == 0;
+}
+
+void UnixHttpConnection::connect(Clock::time_point deadline) {
+  auto& d = *impl_;
+  d.close();
+  unix_socket::endpoint endpoint;
+  try {
+    endpoint = unix_socket::endpoint(d.socket_path);
+  } catch (const boost::system::system_error& e) {  // path longer than sun_path
+    throw TransportError(TransportError::Kind::connect, errno_of(e.code()), e.code().message(), true);
+  }
+  bool done = false;
+  error_code ec;
+  d.socket.async_connect(endpoint, [&](const error_code& e) {
+    ec = e;
+    done = true;
+  });
+  d.run(done, deadline);
+  if (ec) {
+    d.close();
+    throw TransportError(TransportError::Kind::connect, errno_of(ec), ec.message(), true);
+  }
+  d.open = true;
+}
+
+HttpResponse UnixHttpConnection::exchange(const HttpRequest& request, Clock::time_point deadline) {
+  auto& d = *impl_;
+  d.keep_alive = false;
+  d.buffer.consume(d.buffer.size());
+  d.send_request(request, deadline, false);
+
+  http::response_parser<http::string_body> parser;
+  Impl::configure(parser);
+  // HEAD responses carry Content-Length without a body.
+  if (request.method == "HEAD") parser.skip(true);
+  d.read(parser, deadline,
+         [&d](auto& p, auto handler) { http::async_read(d.socket, d.buffer, p, std::move(handler)); });
+
+  HttpResponse response = Impl::to_response(parser);
+  d.keep_alive = parser.get().keep_alive();
+  response.body = std::move(parser.get().body());
+  if (!d.keep_alive) d.close();
+  return response;
+}
+
+HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
+                                                   const std::function<void(std::string_view)>& on_data) {
+  auto& d = *impl_;
+  d.keep_alive = false;
+  d.buffer.consume(d.buffer.size());
+  d.send_request(request, deadline, true);
+
+  http::response_parser<http::string_body> parser;
+  Impl::configure(parser);
+  d.read(parser, deadline,
+         [&d](auto& p, auto handler) { http::async_read_header(d.socket, d.buffer, p, std::move(handler)); });
+  HttpResponse response = Impl::to_response(parser);
+
+  if (response.status != 101 && response.status != 200) {
+    // An ordinary error answer (404 no such exec, 409 not running, ...).
+    if (!parser.is_done()) {
+      d.read(parser, deadline,
+             [&d](auto& p, auto handler) { http::async_read(d.socket, d.buffer, p, std::move(handler)); });
+    }
+    response.body = std::move(parser.get().body());
+    d.close();
+    return response;
+  }
+
+  // From here the socket is a raw stream; bytes that arrived with the header
+  // are already in the buffer.
+  if (d.buffer.size() > 0) {
+    const auto early = d.buffer.data();  // flat_buffer: one contiguous piece
+    on_data(std::string_view(static_cast<const char*>(early.data()), early.size()));
+    d.buffer.consume(d.buffer.size());
+  }
+
+  std::array<char, 64 * 1024> chunk{};
+  for (;;) {
+    bool done = false;
+    error_code ec;
+    std::size_t received = 0;
+    d.socket.async_read_some(asio::buffer(chunk), [&](const error_code& e, std::size_t n) {
+      ec = e;
+      received = n;
+      done = true;
+    });
+    d.run(done, deadline);
+    if (received > 0) on_data(std::string_view(chunk.data(), received));
+    if (ec == asio::error::eof) break;
+    if (ec) {
+      d.close();
+      throw TransportError(TransportError::Kind::io, errno_of(ec), "reading the stream failed: " + ec.message(), false);
+    }
+  }
+  d.close();
+  return response;
+}
+
+}  // namespace moat::engine::detail

@@ -1,0 +1,31 @@
+// Runs a program as a child with an argv array (no shell) and captures its
+// stdout, stderr and exit status. Used to test the real `moat` binary.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moat::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+struct RunOptions {
+  // Environment changes on top of the test's own: a value sets, nullopt unsets.
+  std::map<std::string, std::optional<std::string>> env;
+  // Give the child a pseudo-terminal as stdout (to test colour on a TTY).
+  bool stdout_is_tty = false;
+  // A safety net against a hung child, not a performance assertion.
+  std::chrono::seconds kill_after{120};
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+}  // namespace moat::test
