@@ -91,9 +91,25 @@ int dispatch(const CommandTable& commands, const std::vector<std::string>& args,
     if (std::find(match.word_index.begin(), match.word_index.end(), i) == match.word_index.end())
       rest.push_back(args[i]);
 
-  if (match.command == nullptr && !match.unmatched.empty())
+  if (match.command == nullptr && !match.unmatched.empty()) {
+    // "moat --conf x version": the unknown option made "x" look like a
+    // command; report the option, which is the real mistake.
+    const std::vector<std::string> before(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(match.unmatched_index));
+    try {
+      po::variables_map ignored;
+      po::store(po::command_line_parser(before)
+                    .options(global_options_description())
+                    .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                    .run(),
+                ignored);
+    } catch (const po::unknown_option& e) {
+      return usage_error(err, "unknown option '" + e.get_option_name() + "'", name);
+    } catch (const po::error&) {
+      // Other problems there are reported once the command is right.
+    }
     return usage_error(err, "unknown command '" + (name.empty() ? match.unmatched : name + " " + match.unmatched) + "'",
                        name);
+  }
 
   ParseSpec spec = parse_spec(match.command);
   po::variables_map vm;

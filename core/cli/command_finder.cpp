@@ -33,6 +33,7 @@ CommandMatch find_command(const CommandTable& commands, const std::vector<std::s
     next.push_back(a);
     if (!is_prefix_of_some(commands, next)) {
       m.unmatched = a;
+      m.unmatched_index = i;
       break;
     }
     m.words = std::move(next);

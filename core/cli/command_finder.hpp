@@ -17,6 +17,7 @@ struct CommandMatch {
   std::vector<std::string> words;       // the matched words (a command path or a group prefix)
   std::vector<std::size_t> word_index;  // where they were in args (removed before parsing)
   std::string unmatched;                // the first word that matched nothing ("" if none)
+  std::size_t unmatched_index = 0;      // its index in args
 };
 
 CommandMatch find_command(const CommandTable& commands, const std::vector<std::string>& args);

@@ -30,7 +30,7 @@ struct RunscFacts {
   std::string release;   // YYYYMMDD, empty when unknown
   std::string platform;  // from runtimeArgs, else runsc's own default
   bool platform_default = false;
-  std::string network;   // --network from runtimeArgs; empty = sandbox (netstack)
+  std::string network;  // --network from runtimeArgs; empty = sandbox (netstack)
   json evidence = json::object();
 };
 
@@ -116,15 +116,16 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     p.details["runtime"] = describe_facts(engine_runtime(), primary);
     p.version = primary.version;
     if (!primary.registered) {
-      p.reason = "runtime '" + engine_runtime() + "' is not registered with the Docker engine (registered: " +
-                 registered_runtimes(*info) +
+      p.reason = "runtime '" + engine_runtime() +
+                 "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
                  "); install gVisor and run 'runsc install' (or add {\"runtimes\": {\"runsc\": {\"path\": "
                  "\"/usr/bin/runsc\"}}} to daemon.json) and reload dockerd";
       return p;
     }
     if (primary.platform == "kvm")
-      p.details["platform_warning"] = "the KVM platform hangs on this kind of host; the smoke run is bounded by "
-                                      "probe_timeout_s";
+      p.details["platform_warning"] =
+          "the KVM platform hangs on this kind of host; the smoke run is bounded by "
+          "probe_timeout_s";
     if (!image_present(probe_image())) {
       p.reason = "the smoke test needs the image " + probe_image() + ": run 'moat image prepare base'";
       return p;
@@ -153,8 +154,8 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     auto run2 = smoke_run(fallback_, {"uname", "-r"}, probe_image());
     p.details["fallback_smoke"] = run2.to_json();
     if (!run2.started || run2.exit_code != 0) {
-      p.reason = cause + "; the fallback '" + fallback_ + "' failed too: " +
-                 moat::engine::first_line(run2.error.empty() ? run2.stderr_data : run2.error);
+      p.reason = cause + "; the fallback '" + fallback_ +
+                 "' failed too: " + moat::engine::first_line(run2.error.empty() ? run2.stderr_data : run2.error);
       return p;
     }
     p.details["fallback_smoke"]["kernel_inside"] = moat::engine::first_line(run2.stdout_data);
@@ -263,8 +264,9 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     else
       text += "the container is in the host network namespace (--net=host) with runsc in netstack mode; kernel " +
               kernel + "; ";
-    text += "fix: install gVisor release-20240801 or later, or register a variant with runtimeArgs "
-            "[\"--network=none\"]";
+    text +=
+        "fix: install gVisor release-20240801 or later, or register a variant with runtimeArgs "
+        "[\"--network=none\"]";
     return text;
   }
 

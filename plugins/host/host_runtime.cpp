@@ -86,7 +86,8 @@ class HostRuntime {
     moat::ProbeResult p;
     p.engine_runtime = "";
     p.version = "Linux " + moat::engine::kernel_release();
-    p.details = {{"state_dir", store_.root().string()}, {"user", current_user()}, {"kernel", moat::engine::kernel_release()}};
+    p.details = {
+        {"state_dir", store_.root().string()}, {"user", current_user()}, {"kernel", moat::engine::kernel_release()}};
     try {
       store_.ensure_root();
     } catch (const moat::Error& e) {
@@ -106,8 +107,7 @@ class HostRuntime {
     if (spec.dind) unsupported("dind: the host runtime has no Docker-in-Docker; processes can use the host's Docker");
     if (!spec.network.empty() && spec.network != "host")
       unsupported("network: the host runtime uses the host's network; it cannot join '" + spec.network + "'");
-    if (!spec.command.empty())
-      unsupported("command: the host runtime has no main process; run commands with exec");
+    if (!spec.command.empty()) unsupported("command: the host runtime has no main process; run commands with exec");
     if (auto it = spec.options.find("privileged"); it != spec.options.end() && it->is_boolean() && it->get<bool>())
       throw moat::Error(MOAT_E_INVALID, "options.privileged: moat never runs privileged sandboxes");
 
@@ -203,7 +203,8 @@ class HostRuntime {
     out.exit_code = r.exit_code;
     out.stdout_data = std::move(r.stdout_data);
     out.stderr_data = std::move(r.stderr_data);
-    if (r.spawn_failed) out.stderr_data += "moat host: cannot run '" + request.argv.front() + "': " + r.spawn_error + "\n";
+    if (r.spawn_failed)
+      out.stderr_data += "moat host: cannot run '" + request.argv.front() + "': " + r.spawn_error + "\n";
     out.duration_ms = r.duration_ms;
     return out;
   }
@@ -239,7 +240,8 @@ class HostRuntime {
       dir = *h;
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-      throw moat::Error(MOAT_E_INVALID, "workdir: " + dir.string() + " is not a directory in host sandbox '" + s.name + "'");
+      throw moat::Error(MOAT_E_INVALID,
+                        "workdir: " + dir.string() + " is not a directory in host sandbox '" + s.name + "'");
     return dir.string();
   }
 

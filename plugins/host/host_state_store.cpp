@@ -54,7 +54,8 @@ HostStateStore::HostStateStore(fs::path root) : root_(std::move(root)) {}
 
 fs::path HostStateStore::default_root() {
   if (::geteuid() == 0) return "/var/lib/moat/host";
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/') return fs::path(xdg) / "moat/host";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/')
+    return fs::path(xdg) / "moat/host";
   if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/')
     return fs::path(home) / ".local/state/moat/host";
   return fs::temp_directory_path() / ("moat-host-" + std::to_string(::geteuid()));

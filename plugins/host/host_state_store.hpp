@@ -16,7 +16,7 @@ namespace moat::host_runtime {
 struct HostSandbox {
   std::string name;
   std::string id;
-  std::string image;  // recorded only: the host runtime runs no image
+  std::string image;              // recorded only: the host runtime runs no image
   std::string state = "created";  // "created", "running", "exited"
   std::string user;
   std::filesystem::path workspace;  // the spec's, or <dir>/scratch/workspace

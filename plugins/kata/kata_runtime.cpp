@@ -102,13 +102,13 @@ class KataRuntime : public moat::engine::DockerRuntime {
           moat::engine::run_evidence({*kata_runtime, "--version"}, std::chrono::seconds(10), &version);
       p.version = moat::engine::first_line(version.stdout_data);
       moat::engine::ProcessResult check;
-      d["kata_runtime"]["check"] = moat::engine::run_evidence({*kata_runtime, "check", "--no-network-checks"},
-                                                              std::chrono::seconds(60), &check);
+      d["kata_runtime"]["check"] =
+          moat::engine::run_evidence({*kata_runtime, "check", "--no-network-checks"}, std::chrono::seconds(60), &check);
       d["kata_runtime"]["env"] = moat::engine::run_evidence({*kata_runtime, "env"}, std::chrono::seconds(20));
       if (check.exit_code != 0)
-        failures.push_back("'kata-runtime check --no-network-checks' failed (exit " + std::to_string(check.exit_code) +
-                           "): " + moat::engine::first_line(check.stderr_data.empty() ? check.stdout_data
-                                                                                       : check.stderr_data));
+        failures.push_back(
+            "'kata-runtime check --no-network-checks' failed (exit " + std::to_string(check.exit_code) +
+            "): " + moat::engine::first_line(check.stderr_data.empty() ? check.stdout_data : check.stderr_data));
     }
 
     // The shim Docker would start.
@@ -119,8 +119,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
       shim = moat::engine::find_in_path(bin);
       d["shim"] = {{"binary", bin}, {"path", shim ? *shim : std::string()}};
       if (!shim)
-        failures.push_back(bin + " is not on PATH (Docker starts the shim " + engine_runtime() + " from PATH); " +
-                           kInstallHint);
+        failures.push_back(bin + " is not on PATH (Docker starts the shim " + engine_runtime() + " from PATH)");
     }
 
     // The engine's view.
@@ -138,10 +137,12 @@ class KataRuntime : public moat::engine::DockerRuntime {
                      {"engine_runtimes", registered_runtimes(*info)}};
       if (!registered) {
         if (!shim_name) {
-          failures.push_back("runtime '" + engine_runtime() + "' is not registered with the Docker engine (registered: " +
-                             registered_runtimes(*info) + ")");
+          failures.push_back("runtime '" + engine_runtime() +
+                             "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
+                             ")");
         } else if (docker_major(server) < 23) {
-          failures.push_back("Docker " + server + " accepts only runtimes registered in daemon.json (shim names on "
+          failures.push_back("Docker " + server +
+                             " accepts only runtimes registered in daemon.json (shim names on "
                              "PATH need Docker >= 23); register {\"runtimes\": {\"kata\": {\"runtimeType\": "
                              "\"io.containerd.kata.v2\"}}} on Docker >= 24, or upgrade Docker");
         } else {

@@ -52,8 +52,9 @@ class RuncRuntime : public moat::engine::DockerRuntime {
                            {"kernel", info->value("KernelVersion", "")}};
     p.details["runtimes"] = registered_runtimes(*info);
     if (!runtime_registered(*info, engine_runtime())) {
-      p.reason = "runtime '" + engine_runtime() + "' is not registered with the Docker engine (registered: " +
-                 registered_runtimes(*info) + "); set runc.runtime_name to one of those";
+      p.reason = "runtime '" + engine_runtime() +
+                 "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
+                 "); set runc.runtime_name to one of those";
       p.details["registered"] = false;
       return p;
     }

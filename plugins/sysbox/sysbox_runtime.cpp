@@ -115,8 +115,9 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     auto run = smoke_run(engine_runtime(), {"cat", "/proc/self/uid_map"}, probe_image());
     p.details["smoke"] = run.to_json();
     if (!run.started || run.exit_code != 0) {
-      p.reason = "check 4 failed: a smoke sandbox on '" + engine_runtime() + "' did not run: " +
-                 (run.error.empty() ? "exit code " + std::to_string(run.exit_code) + ": " + run.stderr_data : run.error);
+      p.reason =
+          "check 4 failed: a smoke sandbox on '" + engine_runtime() + "' did not run: " +
+          (run.error.empty() ? "exit code " + std::to_string(run.exit_code) + ": " + run.stderr_data : run.error);
       return p;
     }
     if (identity_map(run.stdout_data)) {
@@ -251,8 +252,8 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     const std::string fs = run_dir_ + "/sysfs.sock";
     json check3 = {{mgr, is_socket(mgr)}, {fs, is_socket(fs)}};
     if (moat::engine::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
-      check3["systemctl"] = moat::engine::run_evidence(
-          {"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"}, std::chrono::seconds(10));
+      check3["systemctl"] = moat::engine::run_evidence({"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"},
+                                                       std::chrono::seconds(10));
     else
       check3["systemctl"] = "not consulted: systemd is not running on this host";
     details["check3_daemons"] = check3;

@@ -139,7 +139,8 @@ TEST_F(Moat, UnknownCommandsAndOptionsAreUsageErrors) {
   expect_one_line_error(moat({"plugins", "list", "--frobnicate"}), 64,
                         "moat: unknown option '--frobnicate' (see 'moat plugins list --help')");
   // No prefix guessing: --conf is not --config, --out is not --output.
-  expect_one_line_error(moat({"--conf", "x", "version"}), 64,
+  expect_one_line_error(moat({"--conf", "x", "version"}), 64, "moat: unknown option '--conf' (see 'moat --help')");
+  expect_one_line_error(moat({"version", "--conf", "x"}), 64,
                         "moat: unknown option '--conf' (see 'moat version --help')");
   expect_one_line_error(moat({"version", "--out", "json"}), 64,
                         "moat: unknown option '--out' (see 'moat version --help')");

@@ -89,6 +89,7 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const RunOpti
   }
   out_w.reset();
   err_w.reset();
+  if (options.on_started) options.on_started(pid);
 
   ProcessResult r;
   const auto deadline = std::chrono::steady_clock::now() + options.kill_after;

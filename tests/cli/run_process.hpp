@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,8 @@ struct RunOptions {
   bool stdout_is_tty = false;
   // A safety net against a hung child, not a performance assertion.
   std::chrono::seconds kill_after{120};
+  // Called with the child's pid right after it starts (e.g. to signal it).
+  std::function<void(int pid)> on_started;
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options = {});

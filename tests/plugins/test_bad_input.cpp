@@ -37,32 +37,58 @@ const std::vector<Case>& cases() {
   static const std::vector<Case> all = {
       {"relative workspace", [](auto& s, auto&) { s.workspace = "work/dir"; }, MOAT_E_INVALID,
        "workspace: host path 'work/dir' is relative"},
-      {"dotdot workspace", [](auto& s, auto& t) { s.workspace = t + "/../etc"; }, MOAT_E_INVALID,
-       "contains '..'"},
-      {"missing workspace", [](auto& s, auto& t) { s.workspace = t + "/missing"; }, MOAT_E_INVALID,
-       "does not exist"},
-      {"relative bind", [](auto& s, auto&) { s.mounts = {{"bind", "data", "/data", false}}; }, MOAT_E_INVALID,
-       "mounts[0].source: host path 'data' is relative"},
-      {"dotdot bind", [](auto& s, auto& t) { s.mounts = {{"bind", t + "/../..", "/data", false}}; },
+      {"dotdot workspace", [](auto& s, auto& t) { s.workspace = t + "/../etc"; }, MOAT_E_INVALID, "contains '..'"},
+      {"missing workspace", [](auto& s, auto& t) { s.workspace = t + "/missing"; }, MOAT_E_INVALID, "does not exist"},
+      {"relative bind",
+       [](auto& s, auto&) {
+         s.mounts = {{"bind", "data", "/data", false}};
+       },
+       MOAT_E_INVALID, "mounts[0].source: host path 'data' is relative"},
+      {"dotdot bind",
+       [](auto& s, auto& t) {
+         s.mounts = {{"bind", t + "/../..", "/data", false}};
+       },
        MOAT_E_INVALID, "mounts[0].source"},
-      {"relative target", [](auto& s, auto& t) { s.mounts = {{"bind", t, "data", false}}; }, MOAT_E_INVALID,
-       "mounts[0].target: sandbox path 'data' must be absolute"},
-      {"user with slash", [](auto& s, auto& t) { s.home = t; s.user = "../root"; }, MOAT_E_INVALID,
-       "user: '../root' contains '/'"},
-      {"user dotdot", [](auto& s, auto& t) { s.home = t; s.user = ".."; }, MOAT_E_INVALID, "user: '..'"},
+      {"relative target",
+       [](auto& s, auto& t) {
+         s.mounts = {{"bind", t, "data", false}};
+       },
+       MOAT_E_INVALID, "mounts[0].target: sandbox path 'data' must be absolute"},
+      {"user with slash",
+       [](auto& s, auto& t) {
+         s.home = t;
+         s.user = "../root";
+       },
+       MOAT_E_INVALID, "user: '../root' contains '/'"},
+      {"user dotdot",
+       [](auto& s, auto& t) {
+         s.home = t;
+         s.user = "..";
+       },
+       MOAT_E_INVALID, "user: '..'"},
       {"invalid name", [](auto& s, auto&) { s.name = "bad/name"; }, MOAT_E_INVALID, "name: 'bad/name'"},
       {"empty name", [](auto& s, auto&) { s.name = ""; }, MOAT_E_INVALID, "name:"},
       {"empty image", [](auto& s, auto&) { s.image = ""; }, MOAT_E_INVALID, "image:"},
       {"missing image", [](auto& s, auto&) { s.image = "moat-test/no-such-image:nope"; }, MOAT_E_NOT_FOUND,
        "image 'moat-test/no-such-image:nope' is not in the Docker engine"},
-      {"unregistered runtime", [](auto& s, auto&) { s.options = {{"engine_runtime", "moat-no-such-runtime"}}; },
+      {"unregistered runtime",
+       [](auto& s, auto&) {
+         s.options = {{"engine_runtime", "moat-no-such-runtime"}};
+       },
        MOAT_E_UNAVAILABLE, "engine runtime 'moat-no-such-runtime' is not registered"},
-      {"privileged", [](auto& s, auto&) { s.options = {{"privileged", true}}; }, MOAT_E_INVALID,
-       "never runs privileged"},
+      {"privileged",
+       [](auto& s, auto&) {
+         s.options = {{"privileged", true}};
+       },
+       MOAT_E_INVALID, "never runs privileged"},
       {"reserved label", [](auto& s, auto&) { s.labels["moat.runtime"] = "sysbox"; }, MOAT_E_INVALID,
        "labels: 'moat.runtime' is set by moat"},
-      {"dind without dockerd", [](auto& s, auto&) { s.dind = true; s.options = {{"start", true}}; }, MOAT_E_FAILED,
-       "dockerd or docker is not installed in this image"},
+      {"dind without dockerd",
+       [](auto& s, auto&) {
+         s.dind = true;
+         s.options = {{"start", true}};
+       },
+       MOAT_E_FAILED, "dockerd or docker is not installed in this image"},
   };
   return all;
 }

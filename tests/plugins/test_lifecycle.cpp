@@ -238,7 +238,9 @@ TEST(RuncLifecycle, UserCommandIsTheMainProcess) {
   r.name = name;
   r.argv = {"cat", "/proc/1/cmdline"};
   auto out = h->exec(r);
-  EXPECT_EQ(out.stdout_data, std::string("sleep\0" "300\0", 10));
+  EXPECT_EQ(out.stdout_data, std::string("sleep\0"
+                                         "300\0",
+                                         10));
   EXPECT_EQ(h->logs(name).stdout_data.find("moat-ready"), std::string::npos);
   h->remove(name);
   EXPECT_TRUE(engine_objects_of(name).empty());

@@ -34,10 +34,9 @@ TEST(PluginRegistry, LoadsAllFiveShippedPlugins) {
     EXPECT_TRUE(rec->ok()) << id << ": " << rec->reason;
     EXPECT_EQ(rec->version, "0.1.0");
   }
-  const std::vector<std::string> docker_ops = {"sandbox_create",  "sandbox_start",   "sandbox_stop",
-                                               "sandbox_restart", "sandbox_remove",  "sandbox_exec",
-                                               "sandbox_inspect", "sandbox_logs",    "sandbox_list",
-                                               "network_connect", "network_disconnect"};
+  const std::vector<std::string> docker_ops = {
+      "sandbox_create",  "sandbox_start", "sandbox_stop", "sandbox_restart", "sandbox_remove",    "sandbox_exec",
+      "sandbox_inspect", "sandbox_logs",  "sandbox_list", "network_connect", "network_disconnect"};
   for (const char* id : {"runc", "sysbox", "gvisor", "kata"}) EXPECT_EQ(open(id)->operations(), docker_ops) << id;
   auto host_ops = open("host")->operations();
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "network_connect"), 0);
@@ -55,7 +54,8 @@ TEST(PluginDescribe, DeclaresHonestIsolation) {
   EXPECT_EQ(host.notes.front(), "runs as plain host processes: the native baseline for overhead ratios");
   auto runc = open("runc")->describe();
   bool warns = false;
-  for (const auto& n : runc.notes) warns = warns || n.find("DinD mode (spec.dind) is NOT isolating") != std::string::npos;
+  for (const auto& n : runc.notes)
+    warns = warns || n.find("DinD mode (spec.dind) is NOT isolating") != std::string::npos;
   EXPECT_TRUE(warns);
 }
 
@@ -125,8 +125,8 @@ TEST(PluginProbe, SysboxUnavailableNamesTheFirstFailingCheck) {
 TEST(PluginProbe, KataUnavailableNamesEveryFailingCheck) {
   auto p = probe_and_print("kata").get<moat::ProbeResult>();
   EXPECT_EQ(p.details["dev_kvm"].value("present", false), std::filesystem::exists("/dev/kvm"));
-  const bool kata_runtime = moat::engine::find_in_path("kata-runtime").has_value() ||
-                            std::filesystem::exists("/opt/kata/bin/kata-runtime");
+  const bool kata_runtime =
+      moat::engine::find_in_path("kata-runtime").has_value() || std::filesystem::exists("/opt/kata/bin/kata-runtime");
   const bool shim = moat::engine::find_in_path("containerd-shim-kata-v2").has_value();
   if (!kata_runtime) {
     EXPECT_NE(p.reason.find("kata-runtime is not installed"), std::string::npos) << p.reason;

@@ -48,10 +48,24 @@ std::string param(double v) {
 
 std::string param_percent(double fraction) { return param(fraction * 100.0) + "%"; }
 
-std::string times(double r) { return num(r) + "x"; }
+namespace {
+
+// Ratios sit near 1, where 3 decimals show whether a CI bound crosses 1
+// (0.999 vs 1.002) without 4-significant-digit noise like 0.5209.
+std::string ratio_num(double r) {
+  if (!std::isfinite(r)) return num(r);
+  char buf[32];
+  const double a = std::fabs(r);
+  std::snprintf(buf, sizeof buf, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.3f", r);
+  return buf;
+}
+
+}  // namespace
+
+std::string times(double r) { return ratio_num(r) + "x"; }
 
 std::string ratio_text(const stats::Interval& ci) {
-  return times(ci.estimate) + " [" + num(ci.lower) + ", " + num(ci.upper) + "]";
+  return times(ci.estimate) + " [" + ratio_num(ci.lower) + ", " + ratio_num(ci.upper) + "]";
 }
 
 std::string exact(double v) {

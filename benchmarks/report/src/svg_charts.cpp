@@ -309,7 +309,7 @@ std::string ratio_chart(const std::string& data_attrs, const std::vector<RatioDa
                                          : "ratio-bar unclear";
     s += "<rect class=\"" + std::string(cls) + "\" x=\"" + f(std::min(x1, xr)) + "\" y=\"" + f(ymid - kBarH / 2) +
          "\" width=\"" + f(std::max(std::fabs(xr - x1), 1.0)) + "\" height=\"" + f(kBarH) + "\" fill=\"" + fill +
-         "\" fill-opacity=\"0.85\"><title>" + html_escape(r.tooltip) + "</title></rect>";
+         "\"><title>" + html_escape(r.tooltip) + "</title></rect>";
     const double wx1 = x(r.lo);
     const double wx2 = x(r.hi);
     s += whisker_svg(wx1, wx2, ymid);

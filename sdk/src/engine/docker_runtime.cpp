@@ -157,11 +157,13 @@ std::string random_suffix() {
 // ---- ContainerPlan ----------------------------------------------------------
 
 void ContainerPlan::add_bind(const std::string& source, const std::string& target, bool read_only) {
-  host_config()["Mounts"].push_back({{"Type", "bind"}, {"Source", source}, {"Target", target}, {"ReadOnly", read_only}});
+  host_config()["Mounts"].push_back(
+      {{"Type", "bind"}, {"Source", source}, {"Target", target}, {"ReadOnly", read_only}});
 }
 
 void ContainerPlan::add_volume(const std::string& volume, const std::string& target, bool read_only) {
-  host_config()["Mounts"].push_back({{"Type", "volume"}, {"Source", volume}, {"Target", target}, {"ReadOnly", read_only}});
+  host_config()["Mounts"].push_back(
+      {{"Type", "volume"}, {"Source", volume}, {"Target", target}, {"ReadOnly", read_only}});
   if (std::find(volumes.begin(), volumes.end(), volume) == volumes.end()) volumes.push_back(volume);
 }
 
@@ -182,8 +184,8 @@ bool ContainerPlan::has_target(const std::string& target) {
 }
 
 json SmokeRun::to_json() const {
-  return {{"started", started},          {"exit_code", exit_code}, {"stdout", stdout_data},
-          {"stderr", stderr_data},       {"error", error},         {"duration_ms", std::round(duration_ms)}};
+  return {{"started", started},    {"exit_code", exit_code}, {"stdout", stdout_data},
+          {"stderr", stderr_data}, {"error", error},         {"duration_ms", std::round(duration_ms)}};
 }
 
 // ---- construction and configuration -----------------------------------------
@@ -302,8 +304,8 @@ json DockerRuntime::inspect_owned(const std::string& name) {
   auto owner = labels.find(kRuntimeLabel);
   if (owner == labels.end() || owner->second != plugin_id_)
     throw moat::Error(MOAT_E_NOT_FOUND, "sandbox '" + name + "' belongs to runtime '" +
-                                            (owner == labels.end() ? std::string("?") : owner->second) +
-                                            "', not '" + plugin_id_ + "'");
+                                            (owner == labels.end() ? std::string("?") : owner->second) + "', not '" +
+                                            plugin_id_ + "'");
   remember(name, str_at(*found, "Id"));
   return *found;
 }
@@ -349,14 +351,10 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   json env = json::array();
   for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
 
-  plan.config = {{"Image", spec.image},
-                 {"Hostname", spec.hostname.empty() ? spec.name : spec.hostname},
-                 {"Env", env},
-                 {"Labels", labels},
-                 {"Tty", false},
-                 {"OpenStdin", false},
-                 {"AttachStdin", false},
-                 {"AttachStdout", false},
+  plan.config = {{"Image", spec.image},  {"Hostname", spec.hostname.empty() ? spec.name : spec.hostname},
+                 {"Env", env},           {"Labels", labels},
+                 {"Tty", false},         {"OpenStdin", false},
+                 {"AttachStdin", false}, {"AttachStdout", false},
                  {"AttachStderr", false}};
   if (spec.command.empty()) {
     plan.config["Entrypoint"] = kKeepAlive;
@@ -532,7 +530,10 @@ SandboxInfo DockerRuntime::after_start(const std::string& name, const std::strin
 void DockerRuntime::start_inner_docker(const std::string& id, const std::string& name, DindMode mode) {
   ExecOptions options;
   options.timeout = dind_timeout_ + std::chrono::seconds(15);
-  const std::vector<std::string> argv = {"/bin/sh", "-c", kStartDockerd, "moat-dind",
+  const std::vector<std::string> argv = {"/bin/sh",
+                                         "-c",
+                                         kStartDockerd,
+                                         "moat-dind",
                                          std::to_string(dind_timeout_.count()),
                                          mode == DindMode::required ? "required" : "auto"};
   ExecOutput out = client_.exec(id, argv, options);
@@ -544,8 +545,14 @@ void DockerRuntime::start_inner_docker(const std::string& id, const std::string&
     host_.info("sandbox " + name + ": the image has no dockerd, so no inner Docker engine was started");
     return;
   }
+  // The script's first stderr line says what happened; the log's last lines say why.
+  const std::string text = out.stderr_data + out.stdout_data;
+  const auto nl = text.find('\n');
+  const std::string summary = text.substr(0, nl);
+  const std::string rest = nl == std::string::npos ? std::string() : tail_line(text.substr(nl + 1), 2);
   throw moat::Error(MOAT_E_FAILED, "sandbox '" + name + "': Docker-in-Docker did not start (exit " +
-                                       std::to_string(out.exit_code) + "): " + tail_line(out.stderr_data + out.stdout_data));
+                                       std::to_string(out.exit_code) + "): " + summary +
+                                       (rest.empty() ? std::string() : " " + rest));
 }
 
 void DockerRuntime::stop_inner_docker(const std::string& id, const std::string& name) {
@@ -638,7 +645,8 @@ ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
                         ? std::chrono::milliseconds(static_cast<long long>(std::ceil(request.timeout_s * 1000)))
                         : std::chrono::duration_cast<std::chrono::milliseconds>(kNoLimit);
   const auto started = std::chrono::steady_clock::now();
-  ExecOutput out = with_id(request.name, [&](const std::string& id) { return client_.exec(id, request.argv, options); });
+  ExecOutput out =
+      with_id(request.name, [&](const std::string& id) { return client_.exec(id, request.argv, options); });
   ExecResult result;
   result.exit_code = out.exit_code;
   result.stdout_data = std::move(out.stdout_data);

@@ -13,8 +13,8 @@ nlohmann::json run_evidence(const std::vector<std::string>& argv, std::chrono::m
   request.timeout = timeout;
   ProcessResult r = run_process(request);
   auto cap = [keep](const std::string& s) { return s.size() > keep ? s.substr(0, keep) + "..." : s; };
-  nlohmann::json j = {{"argv", argv}, {"exit_code", r.exit_code}, {"stdout", cap(r.stdout_data)},
-                      {"stderr", cap(r.stderr_data)}};
+  nlohmann::json j = {
+      {"argv", argv}, {"exit_code", r.exit_code}, {"stdout", cap(r.stdout_data)}, {"stderr", cap(r.stderr_data)}};
   if (r.spawn_failed) j["error"] = "could not start " + argv.front() + ": " + r.spawn_error;
   if (r.timed_out) j["timed_out"] = true;
   if (result != nullptr) *result = std::move(r);

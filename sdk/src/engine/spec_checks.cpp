@@ -59,7 +59,8 @@ void check_user_name(const std::string& user, const char* field) {
   bool ok = user.size() <= 32 && user.front() != '-';
   for (char c : user) ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
   if (!ok)
-    invalid(f + ": " + shown(user) + " is not a valid user name; use 1-32 characters [A-Za-z0-9._-], not starting with '-'");
+    invalid(f + ": " + shown(user) +
+            " is not a valid user name; use 1-32 characters [A-Za-z0-9._-], not starting with '-'");
 }
 
 void check_host_path(const std::string& path, const std::string& field, bool must_be_directory) {
@@ -87,8 +88,7 @@ void check_target_path(const std::string& path, const std::string& field) {
 void check_volume_name(const std::string& name, const std::string& field) {
   bool ok = !name.empty() && is_alnum(name.front());
   for (char c : name) ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
-  if (!ok)
-    invalid(field + ": " + shown(name) + " is not a valid volume name; use [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+  if (!ok) invalid(field + ": " + shown(name) + " is not a valid volume name; use [a-zA-Z0-9][a-zA-Z0-9_.-]*");
 }
 
 void check_env_name(const std::string& name, const std::string& field) {

@@ -182,8 +182,7 @@ ProcessResult run_process(const ProcessRequest& request) {
   }
 
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, argv[0], &setup.actions, &setup.attr, argv.data(),
-                          request.env ? envp.data() : environ);
+  int rc = ::posix_spawnp(&pid, argv[0], &setup.actions, &setup.attr, argv.data(), request.env ? envp.data() : environ);
   if (rc != 0) {
     result.spawn_failed = true;
     result.spawn_error = errno_text(rc);
@@ -230,7 +229,8 @@ ProcessResult run_process(const ProcessRequest& request) {
       wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
     }
     if (exited && drain_until) {
-      int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(*drain_until - now).count()) + 1;
+      int left =
+          static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(*drain_until - now).count()) + 1;
       wait_ms = wait_ms < 0 ? left : std::min(wait_ms, left);
     }
     if (!exited && !pidfd.valid()) wait_ms = wait_ms < 0 ? 10 : std::min(wait_ms, 10);

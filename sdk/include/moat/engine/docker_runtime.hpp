@@ -175,8 +175,7 @@ class DockerRuntime {
   // Runs a tiny container to completion on `engine_runtime` (labelled
   // moat.managed, moat.probe=<plugin id>) and removes it, whatever happens.
   // Failures are reported in the result, not thrown.
-  SmokeRun smoke_run(const std::string& engine_runtime, const std::vector<std::string>& argv,
-                     const std::string& image);
+  SmokeRun smoke_run(const std::string& engine_runtime, const std::vector<std::string>& argv, const std::string& image);
   // True when `image` is in the engine.
   bool image_present(const std::string& image);
 

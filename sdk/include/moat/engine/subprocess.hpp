@@ -21,9 +21,9 @@ struct ProcessRequest {
 };
 
 struct ProcessResult {
-  int exit_code = -1;       // the program's code; 128+N when killed by signal N; 127 when it could not start
-  int term_signal = 0;      // the signal that ended it, 0 if it exited
-  bool timed_out = false;   // killed (with its process group) because the deadline passed
+  int exit_code = -1;         // the program's code; 128+N when killed by signal N; 127 when it could not start
+  int term_signal = 0;        // the signal that ended it, 0 if it exited
+  bool timed_out = false;     // killed (with its process group) because the deadline passed
   bool spawn_failed = false;  // the program could not be started (see spawn_error)
   bool truncated = false;     // output exceeded max_output
   std::string spawn_error;    // e.g. "No such file or directory"
