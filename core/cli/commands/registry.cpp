@@ -13,6 +13,17 @@
   X(plugins_info)            \
   X(plugins_check)           \
   X(runtimes)                \
+  X(sandbox_create)          \
+  X(sandbox_start)           \
+  X(sandbox_stop)            \
+  X(sandbox_restart)         \
+  X(sandbox_rm)              \
+  X(sandbox_exec)            \
+  X(sandbox_inspect)         \
+  X(sandbox_logs)            \
+  X(sandbox_ls)              \
+  X(gc)                      \
+  X(image_prepare)           \
   X(help)
 // clang-format on
 

@@ -24,6 +24,8 @@
 #include <strings.h>
 #include <array>
 #include <cerrno>
+#include <cstdint>
+#include <limits>
 
 namespace moat::engine::detail {
 
@@ -164,7 +166,10 @@ struct UnixHttpConnection::Impl {
 
   static void configure(http::response_parser<http::string_body>& parser) {
     // Logs and image streams can be large; the caller's deadline bounds them.
-    parser.body_limit(boost::none);
+    // Not boost::none: Boost 1.74 compares `length > body_limit_` on the
+    // optional, and a disengaged optional is less than every length, so a
+    // non-eager read of any Content-Length body fails with "body limit exceeded".
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     parser.header_limit(64 * 1024);
   }
 };

@@ -5,26 +5,56 @@
 // request to the plugin.
 //
 // Host policy runs before any plugin sees a spec (see validate_spec below).
+//
+// Not thread-safe: one service per thread (plugin instances are opened once
+// per service and reused).
 #pragma once
 
 #include <moat/core/config.hpp>
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/runtime_handle.hpp>
+#include <moat/error.hpp>
 #include <moat/model.hpp>
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::core {
 
+// Thrown when the caller's cancellation predicate said stop (Ctrl-C): what
+// the interrupted call had created is already removed. Status MOAT_E_FAILED
+// for callers that do not tell it apart; the CLI maps it to exit 130.
+class Cancelled : public moat::Error {
+ public:
+  explicit Cancelled(const std::string& message) : moat::Error(MOAT_E_FAILED, message) {}
+};
+
+// What `list()` found: every sandbox of every runtime that could list, and
+// the runtimes that could not (engine down, plugin error), with why.
+struct SandboxListing {
+  std::vector<SandboxInfo> sandboxes;  // by runtime, then name
+  std::vector<std::pair<std::string, moat::Error>> failures;  // runtime id, error
+};
+
 class SandboxService {
  public:
-  SandboxService(const PluginRegistry& registry, Config config);
+  // `cancelled` is polled between the steps of create (before anything is
+  // made, between create and start, after start); empty = never cancelled.
+  SandboxService(const PluginRegistry& registry, Config config, std::function<bool()> cancelled = {});
+  ~SandboxService();
+  SandboxService(const SandboxService&) = delete;
+  SandboxService& operator=(const SandboxService&) = delete;
 
-  // Validates, creates, and with `start` starts. On any failure nothing of
-  // this call is left behind.
+  // Resolves the runtime, applies the host policy, checks the runtime is
+  // available (its probe(), once per service and runtime), creates, and with
+  // `start` starts. On any failure or cancellation nothing of this call is
+  // left behind. The spec's bind sources are passed on resolved (canonical).
   SandboxInfo create(SandboxSpec spec, bool start);
   SandboxInfo start(const std::string& name);
   void stop(const std::string& name, double timeout_s = 10);
@@ -34,19 +64,43 @@ class SandboxService {
   SandboxInfo inspect(const std::string& name);
   ExecResult logs(const std::string& name);
   // Every sandbox of every loaded runtime that can list.
-  std::vector<SandboxInfo> list();
+  SandboxListing list();
 
-  // The runtime that owns sandbox `name` (throws not-found).
+  // The runtime that owns sandbox `name`: asks each loaded runtime's
+  // inspect(), the default runtime first. Throws invalid (bad name),
+  // not-found, or - when no runtime claims it and some could not answer -
+  // that runtime's error (e.g. unavailable: the engine is down).
   RuntimeHandle& owner(const std::string& name);
-  // A runtime by id, opened once with its configuration section.
+  // A runtime by id, opened once with its configuration section. Throws
+  // not-found (no such plugin; the message lists the known ids), unavailable
+  // (its plugin failed to load: the plugin's reason), or the plugin's create()
+  // error.
   RuntimeHandle& runtime(const std::string& id);
+  // The runtime's probe(), run once per service; a plugin whose probe throws
+  // is reported unavailable with that error.
+  const ProbeResult& availability(const std::string& id);
+
+  // The id a spec goes to: spec.runtime, or the configured default.
+  [[nodiscard]] std::string runtime_id_for(const SandboxSpec& spec) const;
+  // The ids of loaded runtimes, the default first.
+  [[nodiscard]] std::vector<std::string> loaded_runtime_ids() const;
 
   [[nodiscard]] const Config& config() const { return config_; }
 
  private:
+  struct Located {
+    RuntimeHandle* handle;
+    std::optional<SandboxInfo> info;  // set when the lookup just inspected it
+  };
+  Located locate(const std::string& name);
+  void check_cancelled(const std::string& step) const;
+
   const PluginRegistry& registry_;
   Config config_;
+  std::function<bool()> cancelled_;
   std::map<std::string, std::unique_ptr<RuntimeHandle>, std::less<>> open_;
+  std::map<std::string, ProbeResult, std::less<>> probes_;
+  std::map<std::string, std::string, std::less<>> owners_;  // sandbox name -> runtime id, found this session
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared
@@ -54,5 +108,10 @@ class SandboxService {
 // host's allowed_bind_roots, applied after resolving symlinks so a link
 // cannot escape a root. Throws moat::Error(MOAT_E_INVALID), one line.
 void validate_spec(const SandboxSpec& spec, const std::vector<std::filesystem::path>& allowed_bind_roots);
+
+// `spec` with every host path (workspace, home, bind sources) replaced by its
+// canonical form, so what was validated is what the plugin binds even if a
+// symlink changes afterwards. Call after validate_spec (the paths exist).
+SandboxSpec with_resolved_bind_paths(SandboxSpec spec);
 
 }  // namespace moat::core

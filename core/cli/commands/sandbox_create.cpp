@@ -1,0 +1,95 @@
+// moat sandbox create NAME --runtime ID --image IMG [...] [--start]: one
+// sandbox from the command line, through the sandbox service (host policy,
+// availability, rollback on failure or Ctrl-C).
+#include "../command.hpp"
+#include "../context.hpp"
+#include "../exit_code.hpp"
+#include "../usage_error.hpp"
+#include "sandbox_support.hpp"
+
+#include <moat/core/sandbox_service.hpp>
+
+#include <boost/program_options/value_semantic.hpp>
+
+namespace moat::cli::commands {
+namespace po = boost::program_options;
+namespace {
+
+constexpr const char* kHelpFor = "sandbox create";
+
+SandboxSpec spec_from(Context& ctx) {
+  SandboxSpec spec;
+  spec.name = ctx.arg("name");
+  spec.runtime = option_value(ctx, "runtime");
+  spec.image = option_value(ctx, "image");
+  if (spec.image.empty()) throw UsageError("missing --image IMG (e.g. moat/base:busybox; see 'moat image prepare')", kHelpFor);
+  spec.hostname = option_value(ctx, "hostname");
+  spec.user = option_value(ctx, "user");
+  spec.workspace = option_value(ctx, "workspace");
+  spec.home = option_value(ctx, "home");
+  spec.network = option_value(ctx, "network");
+  spec.env = key_values(option_values(ctx, "env"), "-e", kHelpFor);
+  spec.labels = key_values(option_values(ctx, "label"), "--label", kHelpFor);
+  for (const auto& v : option_values(ctx, "bind")) spec.mounts.push_back(parse_bind(v, kHelpFor));
+  for (const auto& v : option_values(ctx, "volume")) spec.mounts.push_back(parse_volume(v, kHelpFor));
+  spec.dind = flag(ctx, "dind");
+  return spec;
+}
+
+int run(Context& ctx) {
+  SandboxSpec spec = spec_from(ctx);
+  auto service = make_sandbox_service(ctx);
+  try {
+    print_sandbox(ctx.out(), service->create(std::move(spec), flag(ctx, "start")));
+  } catch (const core::Cancelled& e) {
+    ctx.err() << "moat: " << e.what() << '\n';
+    return to_int(ExitCode::interrupted);
+  }
+  return to_int(ExitCode::ok);
+}
+
+void options(po::options_description& d) {
+  // clang-format off
+  d.add_options()
+    ("runtime", po::value<std::string>()->value_name("ID"),
+       "runtime plugin id (default: the configured default_runtime, sysbox)")
+    ("image", po::value<std::string>()->value_name("IMG"), "image to run (required)")
+    ("workspace", po::value<std::string>()->value_name("DIR"), "host directory bound at /workspace")
+    ("home", po::value<std::string>()->value_name("DIR"), "host directory bound at the user's home")
+    ("user", po::value<std::string>()->value_name("U"), "home owner: home is /home/U (default /root)")
+    ("hostname", po::value<std::string>()->value_name("H"), "hostname inside (default: NAME)")
+    ("bind,v", po::value<std::vector<std::string>>()->value_name("SRC:DST[:ro]")->composing(),
+       "bind host path SRC (absolute) at DST (repeatable)")
+    ("volume", po::value<std::vector<std::string>>()->value_name("NAME:DST[:ro]")->composing(),
+       "mount named volume NAME at DST; created when missing (repeatable)")
+    ("env,e", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
+       "environment variable (repeatable)")
+    ("network", po::value<std::string>()->value_name("NET"), "engine network to join (default: the engine's)")
+    ("label", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
+       "label on the sandbox (repeatable; moat.* labels are moat's)")
+    ("dind", po::bool_switch(), "run Docker inside the sandbox")
+    ("start", po::bool_switch(), "start it after creating it");
+  // clang-format on
+}
+
+}  // namespace
+
+Command sandbox_create() {
+  return {
+      .path = {"sandbox", "create"},
+      .summary = "Create a sandbox (and with --start, start it)",
+      .description =
+          "The host checks the request before any plugin sees it (names, user, absolute\n"
+          "existing host paths without '..', allowed_bind_roots after resolving symlinks),\n"
+          "then checks the runtime is available here (its probe), then creates. On any\n"
+          "failure, and on Ctrl-C, nothing of it is left behind. Everything is labelled\n"
+          "moat.managed=true. Exits 65 for rejected input, 66 for an unknown runtime or a\n"
+          "missing image, 69 when the runtime or the engine is unavailable, 130 when\n"
+          "interrupted.",
+      .options = options,
+      .positionals = {sandbox_name_positional()},
+      .run = run,
+  };
+}
+
+}  // namespace moat::cli::commands

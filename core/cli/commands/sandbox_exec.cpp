@@ -1,0 +1,77 @@
+// moat sandbox exec NAME [-e K=V] [-w DIR] [-u USER] [--timeout S] -- CMD...:
+// runs CMD in the sandbox; its stdout and stderr go to moat's, kept apart,
+// and its exit code is moat's.
+#include "../command.hpp"
+#include "../context.hpp"
+#include "../exit_code.hpp"
+#include "../usage_error.hpp"
+#include "sandbox_support.hpp"
+
+#include <cmath>
+
+#include <boost/program_options/value_semantic.hpp>
+
+namespace moat::cli::commands {
+namespace po = boost::program_options;
+namespace {
+
+constexpr const char* kHelpFor = "sandbox exec";
+
+int run(Context& ctx) {
+  ExecRequest request;
+  request.name = ctx.arg("name");
+  request.argv = ctx.args("cmd");
+  if (request.argv.empty()) throw UsageError("missing the command to run: moat sandbox exec NAME -- CMD [ARG...]", kHelpFor);
+  request.env = key_values(option_values(ctx, "env"), "-e", kHelpFor);
+  request.workdir = option_value(ctx, "workdir");
+  request.user = option_value(ctx, "user");
+  request.timeout_s = ctx.vars()["timeout"].as<double>();
+  if (!(request.timeout_s >= 0) || !std::isfinite(request.timeout_s))
+    throw UsageError("--timeout must be a number of seconds >= 0 (0: no limit)", kHelpFor);
+
+  auto service = make_sandbox_service(ctx);
+  const ExecResult r = service->exec(request);
+  if (ctx.out().json()) {
+    ctx.out().document(nlohmann::json(r));
+  } else {
+    // The command's bytes as they are: no table, no sanitizing.
+    ctx.out_stream() << r.stdout_data << std::flush;
+    ctx.err() << r.stderr_data << std::flush;
+  }
+  // A code outside 0-255 (a runtime's -1 for "unknown") cannot be an exit status.
+  if (r.exit_code < 0 || r.exit_code > 255) return to_int(ExitCode::failed);
+  return r.exit_code;
+}
+
+void options(po::options_description& d) {
+  // clang-format off
+  d.add_options()
+    ("env,e", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
+       "environment variable for the command (repeatable)")
+    ("workdir,w", po::value<std::string>()->value_name("DIR"), "working directory inside the sandbox")
+    ("user,u", po::value<std::string>()->value_name("USER"), "user to run as (name or uid[:gid])")
+    ("timeout", po::value<double>()->default_value(0)->value_name("S"),
+       "give up after S seconds (exit 75; 0 = no limit)");
+  // clang-format on
+}
+
+}  // namespace
+
+Command sandbox_exec() {
+  return {
+      .path = {"sandbox", "exec"},
+      .summary = "Run a command in a sandbox; its exit code is moat's",
+      .description = "Put the command after '--'. Its stdout goes to stdout and its stderr to\n"
+                     "stderr, unmixed; moat exits with the command's exit code. With -o json,\n"
+                     "prints {\"exit_code\", \"stdout\", \"stderr\", \"duration_ms\"} and still exits\n"
+                     "with the command's code. Failures of moat itself use the usual codes (66:\n"
+                     "no such sandbox, 75: --timeout passed).",
+      .options = options,
+      .positionals = {sandbox_name_positional(),
+                      {.name = "cmd", .description = "the command and its arguments, after '--'", .required = true,
+                       .repeatable = true}},
+      .run = run,
+  };
+}
+
+}  // namespace moat::cli::commands

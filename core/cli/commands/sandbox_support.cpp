@@ -1,0 +1,126 @@
+#include "sandbox_support.hpp"
+
+#include "../usage_error.hpp"
+
+#include <chrono>
+
+namespace moat::cli::commands {
+
+std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx) {
+  const std::atomic<bool>& flag = ctx.cancel_flag();
+  return std::make_unique<core::SandboxService>(ctx.registry(), ctx.config(), [&flag] { return flag.load(); });
+}
+
+engine::ClientOptions engine_client_options(const core::Config& config) {
+  engine::ClientOptions o = engine::ClientOptions::from_environment();
+  if (config.engine.socket) o.socket_path = *config.engine.socket;
+  if (config.engine.timeout_s)
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(*config.engine.timeout_s * 1000));
+  return o;
+}
+
+nlohmann::json sandbox_json(const SandboxInfo& info) { return nlohmann::json(info); }
+
+void print_sandbox(Output& out, const SandboxInfo& info) {
+  if (out.json()) {
+    out.document({{"sandbox", sandbox_json(info)}});
+    return;
+  }
+  if (out.quiet()) {
+    out.line(info.name);
+    return;
+  }
+  Table t;
+  t.add_row({"name:", info.name});
+  t.add_row({"id:", info.id.substr(0, 12)});
+  t.add_row({"runtime:", info.runtime});
+  if (!info.engine_runtime.empty()) t.add_row({"engine runtime:", info.engine_runtime});
+  if (!info.image.empty()) t.add_row({"image:", info.image});
+  t.add_row({"state:", Cell(info.state, info.running ? Style::good : Style::plain)});
+  for (const auto& m : info.mounts)
+    t.add_row({"mount:", m.type + " " + (m.source.empty() ? "-" : m.source) + " -> " + m.target +
+                             (m.read_only ? " (read-only)" : "")});
+  for (const auto& n : info.networks) t.add_row({"network:", n});
+  for (const auto& [k, v] : info.labels) t.add_row({"label:", k + "=" + v});
+  out.table(t);
+}
+
+std::pair<std::string, std::string> split_key_value(const std::string& text, const std::string& option,
+                                                    const std::string& help_for) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError(option + " '" + text + "': expected KEY=VALUE", help_for);
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const std::string& option,
+                                              const std::string& help_for) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto [k, v] = split_key_value(item, option, help_for);
+    out[k] = v;
+  }
+  return out;
+}
+
+namespace {
+
+// SRC:DST[:ro|:rw]. Host paths with ':' cannot be given this way (as with docker -v).
+Mount parse_mount(const std::string& text, const std::string& type, const std::string& option,
+                  const std::string& help_for) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  const std::string shape = type == "bind" ? "SRC:DST[:ro]" : "NAME:DST[:ro]";
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+    throw UsageError(option + " '" + text + "': expected " + shape, help_for);
+  Mount m;
+  m.type = type;
+  m.source = parts[0];
+  m.target = parts[1];
+  if (parts.size() == 3) {
+    if (parts[2] == "ro")
+      m.read_only = true;
+    else if (parts[2] != "rw")
+      throw UsageError(option + " '" + text + "': the mode must be ro or rw, not '" + parts[2] + "'", help_for);
+  }
+  return m;
+}
+
+}  // namespace
+
+Mount parse_bind(const std::string& text, const std::string& help_for) {
+  return parse_mount(text, "bind", "-v", help_for);
+}
+
+Mount parse_volume(const std::string& text, const std::string& help_for) {
+  return parse_mount(text, "volume", "--volume", help_for);
+}
+
+std::vector<std::string> option_values(const Context& ctx, const std::string& name) {
+  if (auto it = ctx.vars().find(name); it != ctx.vars().end() && !it->second.empty())
+    return it->second.as<std::vector<std::string>>();
+  return {};
+}
+
+std::string option_value(const Context& ctx, const std::string& name) {
+  if (auto it = ctx.vars().find(name); it != ctx.vars().end() && !it->second.empty())
+    return it->second.as<std::string>();
+  return {};
+}
+
+bool flag(const Context& ctx, const std::string& name) {
+  auto it = ctx.vars().find(name);
+  return it != ctx.vars().end() && !it->second.empty() && it->second.as<bool>();
+}
+
+Positional sandbox_name_positional() {
+  return {.name = "name", .description = "the sandbox's name, as given to 'moat sandbox create'"};
+}
+
+}  // namespace moat::cli::commands

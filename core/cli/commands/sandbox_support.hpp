@@ -1,0 +1,53 @@
+// What the `moat sandbox ...`, `moat gc` and `moat image` commands share: the
+// sandbox service and engine client built from the context, how a sandbox is
+// shown (table and JSON), and the parsers for K=V and SRC:DST[:ro] arguments.
+#pragma once
+
+#include "../command.hpp"
+#include "../context.hpp"
+#include "../output.hpp"
+
+#include <moat/core/sandbox_service.hpp>
+#include <moat/engine/docker_client.hpp>
+#include <moat/model.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::cli::commands {
+
+// The service over the context's registry and configuration; create() stops
+// (and removes what it made) once Ctrl-C or SIGTERM arrived.
+std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx);
+
+// The engine the configuration names (engine.socket, engine.timeout_s), else
+// DOCKER_HOST / /var/run/docker.sock.
+engine::ClientOptions engine_client_options(const core::Config& config);
+
+// {"name", "id", "runtime", ...}: the model's wire format.
+nlohmann::json sandbox_json(const SandboxInfo& info);
+// Key/value view of one sandbox (or its name alone with -q; JSON {"sandbox": ...}).
+void print_sandbox(Output& out, const SandboxInfo& info);
+
+// "K=V" -> {K, V}; a missing '=' is a usage error naming `option`.
+std::pair<std::string, std::string> split_key_value(const std::string& text, const std::string& option,
+                                                    const std::string& help_for);
+std::map<std::string, std::string> key_values(const std::vector<std::string>& items, const std::string& option,
+                                              const std::string& help_for);
+// -v SRC:DST[:ro|:rw] -> a bind mount; --volume NAME:DST[:ro|:rw] -> a volume mount.
+Mount parse_bind(const std::string& text, const std::string& help_for);
+Mount parse_volume(const std::string& text, const std::string& help_for);
+
+// A repeatable string option's values (empty when not given).
+std::vector<std::string> option_values(const Context& ctx, const std::string& name);
+std::string option_value(const Context& ctx, const std::string& name);
+bool flag(const Context& ctx, const std::string& name);
+
+// The NAME positional every `moat sandbox <verb> NAME` command takes.
+Positional sandbox_name_positional();
+
+}  // namespace moat::cli::commands

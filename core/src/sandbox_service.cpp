@@ -1,0 +1,276 @@
+#include <moat/core/sandbox_service.hpp>
+
+#include <moat/engine/spec_checks.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <system_error>
+#include <tuple>
+
+namespace moat::core {
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) { throw moat::Error(MOAT_E_INVALID, message); }
+
+std::string known_ids(const PluginRegistry& registry) {
+  std::string out;
+  for (const auto& r : registry.records())
+    if (!r.id.empty() && r.status != PluginStatus::duplicate_id) out += (out.empty() ? "" : ", ") + r.id;
+  return out.empty() ? "none: no runtime plugin was found ('moat plugins list' shows where moat looked)" : out;
+}
+
+// True when canonical `path` is `root` or lies below it (component-wise, so
+// /data2 is not under /data).
+bool is_within(const fs::path& path, const fs::path& root) {
+  auto p = path.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (r->empty()) continue;  // a trailing separator of the root
+    if (p == path.end() || *p != *r) return false;
+  }
+  return true;
+}
+
+void check_within_roots(const std::string& host_path, const std::string& field, const std::vector<fs::path>& roots) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(host_path, ec);
+  if (ec) invalid(field + ": cannot resolve host path '" + host_path + "' (" + ec.message() + ")");
+  std::string allowed;
+  for (const auto& root : roots) {
+    const fs::path real_root = fs::weakly_canonical(root, ec);
+    if (ec) continue;
+    if (is_within(real, real_root)) return;
+    allowed += (allowed.empty() ? "" : ", ") + root.string();
+  }
+  const std::string via = real.string() == host_path ? std::string() : " (it resolves to '" + real.string() + "')";
+  invalid(field + ": host path '" + host_path + "'" + via + " is outside the allowed bind roots (" + allowed +
+          "); use a directory under one of them, or add a root to allowed_bind_roots in the configuration");
+}
+
+std::string canonical_or_same(const std::string& path) {
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  return ec ? path : real.string();
+}
+
+}  // namespace
+
+// ---- host policy -----------------------------------------------------------------
+
+void validate_spec(const SandboxSpec& spec, const std::vector<fs::path>& allowed_bind_roots) {
+  engine::check_common_spec(spec);
+  if (allowed_bind_roots.empty()) return;
+  if (!spec.workspace.empty()) check_within_roots(spec.workspace, "workspace", allowed_bind_roots);
+  if (!spec.home.empty()) check_within_roots(spec.home, "home", allowed_bind_roots);
+  for (std::size_t i = 0; i < spec.mounts.size(); ++i)
+    if (spec.mounts[i].type == "bind")
+      check_within_roots(spec.mounts[i].source, "mounts[" + std::to_string(i) + "].source", allowed_bind_roots);
+}
+
+SandboxSpec with_resolved_bind_paths(SandboxSpec spec) {
+  if (!spec.workspace.empty()) spec.workspace = canonical_or_same(spec.workspace);
+  if (!spec.home.empty()) spec.home = canonical_or_same(spec.home);
+  for (auto& m : spec.mounts)
+    if (m.type == "bind") m.source = canonical_or_same(m.source);
+  return spec;
+}
+
+// ---- runtimes --------------------------------------------------------------------
+
+SandboxService::SandboxService(const PluginRegistry& registry, Config config, std::function<bool()> cancelled)
+    : registry_(registry), config_(std::move(config)), cancelled_(std::move(cancelled)) {}
+
+SandboxService::~SandboxService() = default;
+
+std::string SandboxService::runtime_id_for(const SandboxSpec& spec) const {
+  return spec.runtime.empty() ? config_.default_runtime : spec.runtime;
+}
+
+std::vector<std::string> SandboxService::loaded_runtime_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& r : registry_.records())
+    if (r.ok() && !r.id.empty()) ids.push_back(r.id);
+  auto def = std::find(ids.begin(), ids.end(), config_.default_runtime);
+  if (def != ids.end()) std::rotate(ids.begin(), def, def + 1);
+  return ids;
+}
+
+RuntimeHandle& SandboxService::runtime(const std::string& id) {
+  if (auto it = open_.find(id); it != open_.end()) return *it->second;
+  const PluginRecord* record = registry_.find(id);
+  if (record == nullptr || record->status == PluginStatus::duplicate_id)
+    throw moat::Error(MOAT_E_NOT_FOUND, "unknown runtime '" + id + "' (known: " + known_ids(registry_) +
+                                            "); pick one of those with --runtime");
+  if (!record->ok())
+    throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + id + "' is unavailable: its plugin " +
+                                              record->path.string() + " failed to load (" +
+                                              std::string(to_string(record->status)) + "): " + record->reason);
+  auto handle = registry_.open(id, config_.plugin_config(id));
+  return *open_.emplace(id, std::move(handle)).first->second;
+}
+
+const ProbeResult& SandboxService::availability(const std::string& id) {
+  if (auto it = probes_.find(id); it != probes_.end()) return it->second;
+  RuntimeHandle& handle = runtime(id);
+  ProbeResult result;
+  try {
+    result = handle.probe();
+  } catch (const moat::Error& e) {
+    result.available = false;
+    result.reason = std::string("its probe failed: ") + e.what();
+  }
+  if (!result.available && result.reason.empty()) result.reason = "its probe gave no reason";
+  return probes_.emplace(id, std::move(result)).first->second;
+}
+
+void SandboxService::check_cancelled(const std::string& step) const {
+  if (cancelled_ && cancelled_()) throw Cancelled("interrupted " + step);
+}
+
+// ---- create ----------------------------------------------------------------------
+
+SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
+  check_cancelled("before anything was created");
+  spec.runtime = runtime_id_for(spec);
+  validate_spec(spec, config_.allowed_bind_roots);
+  spec = with_resolved_bind_paths(std::move(spec));
+  // The service does the starting (so it can stop between the steps); a
+  // plugin must not start on its own.
+  if (!spec.options.is_object()) invalid("options: expected a JSON object");
+  spec.options.erase("start");
+
+  RuntimeHandle& handle = runtime(spec.runtime);
+  if (const ProbeResult& p = availability(spec.runtime); !p.available)
+    throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + spec.runtime + "' is not available here: " + p.reason);
+  check_cancelled("before anything was created");
+
+  SandboxInfo info = handle.create(spec);
+  owners_[spec.name] = spec.runtime;
+  // From here on, anything but success removes the sandbox again.
+  auto rollback = [&](const char* why) {
+    try {
+      handle.remove(spec.name);
+      owners_.erase(spec.name);
+    } catch (const std::exception& e) {
+      spdlog::error("sandbox {}: could not remove it after {}: {} (run 'moat gc')", spec.name, why, e.what());
+    }
+  };
+  try {
+    check_cancelled("after sandbox '" + spec.name + "' was created; it was removed again");
+    if (start) {
+      info = handle.start(spec.name);
+      check_cancelled("after sandbox '" + spec.name + "' started; it was removed again");
+    }
+  } catch (const Cancelled&) {
+    rollback("an interruption");
+    throw;
+  } catch (...) {
+    rollback("a failed start");
+    throw;
+  }
+  return info;
+}
+
+// ---- existing sandboxes ------------------------------------------------------------
+
+SandboxService::Located SandboxService::locate(const std::string& name) {
+  engine::check_sandbox_name(name);
+  if (auto it = owners_.find(name); it != owners_.end()) return {&runtime(it->second), std::nullopt};
+  std::optional<moat::Error> first_error;
+  for (const auto& id : loaded_runtime_ids()) {
+    try {
+      RuntimeHandle& handle = runtime(id);
+      SandboxInfo info = handle.inspect(name);
+      owners_[name] = id;
+      return {&handle, std::move(info)};
+    } catch (const moat::Error& e) {
+      // Not this runtime's, or it cannot inspect: ask the next one.
+      if (e.status() == MOAT_E_NOT_FOUND || e.status() == MOAT_E_UNSUPPORTED) continue;
+      spdlog::debug("runtime {} could not say whether it owns '{}': {}", id, name, e.what());
+      if (!first_error) first_error = e;
+    }
+  }
+  if (first_error) throw *first_error;
+  throw moat::Error(MOAT_E_NOT_FOUND, "no sandbox named '" + name + "' ('moat sandbox ls' lists them)");
+}
+
+RuntimeHandle& SandboxService::owner(const std::string& name) { return *locate(name).handle; }
+
+namespace {
+
+// Runs `op` on the owner; when a remembered owner no longer has the sandbox
+// (removed and re-created elsewhere), looks it up once more.
+template <typename Op>
+auto on_owner(const std::string& name, std::map<std::string, std::string, std::less<>>& owners,
+              const std::function<RuntimeHandle&()>& find, Op&& op) {
+  const bool remembered = owners.contains(name);
+  try {
+    return op(find());
+  } catch (const moat::Error& e) {
+    if (!remembered || e.status() != MOAT_E_NOT_FOUND) throw;
+    owners.erase(name);
+    return op(find());
+  }
+}
+
+}  // namespace
+
+SandboxInfo SandboxService::start(const std::string& name) {
+  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+                  [&](RuntimeHandle& h) { return h.start(name); });
+}
+
+void SandboxService::stop(const std::string& name, double timeout_s) {
+  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+           [&](RuntimeHandle& h) { h.stop(name, timeout_s); });
+}
+
+void SandboxService::restart(const std::string& name, double timeout_s) {
+  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+           [&](RuntimeHandle& h) { h.restart(name, timeout_s); });
+}
+
+void SandboxService::remove(const std::string& name) {
+  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+           [&](RuntimeHandle& h) { h.remove(name); });
+  owners_.erase(name);
+}
+
+ExecResult SandboxService::exec(const ExecRequest& request) {
+  return on_owner(request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+                  [&](RuntimeHandle& h) { return h.exec(request); });
+}
+
+SandboxInfo SandboxService::inspect(const std::string& name) {
+  if (!owners_.contains(name)) {
+    Located found = locate(name);
+    if (found.info) return *found.info;
+  }
+  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+                  [&](RuntimeHandle& h) { return h.inspect(name); });
+}
+
+ExecResult SandboxService::logs(const std::string& name) {
+  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+                  [&](RuntimeHandle& h) { return h.logs(name); });
+}
+
+SandboxListing SandboxService::list() {
+  SandboxListing out;
+  for (const auto& id : loaded_runtime_ids()) {
+    try {
+      for (auto& info : runtime(id).list()) out.sandboxes.push_back(std::move(info));
+    } catch (const moat::Error& e) {
+      if (e.status() == MOAT_E_UNSUPPORTED) continue;  // a runtime that keeps no sandboxes
+      out.failures.emplace_back(id, e);
+    }
+  }
+  std::stable_sort(out.sandboxes.begin(), out.sandboxes.end(), [](const SandboxInfo& a, const SandboxInfo& b) {
+    return std::tie(a.runtime, a.name) < std::tie(b.runtime, b.name);
+  });
+  return out;
+}
+
+}  // namespace moat::core
