@@ -18,7 +18,14 @@ function(moat_add_plugin id)
     PREFIX "" OUTPUT_NAME "moat-${id}"
     C_VISIBILITY_PRESET hidden CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_compile_options(${tgt} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
-  target_link_options(${tgt} PRIVATE "LINKER:-z,defs" "LINKER:--exclude-libs,ALL")
+  # clang links its sanitizer runtimes into executables only: an instrumented
+  # plugin's __asan_*/__sanitizer_* references resolve from the host at load
+  # time, so -z defs cannot hold there (g++ links libasan into the plugin).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND (MOAT_SANITIZE OR MOAT_FUZZ))
+    target_link_options(${tgt} PRIVATE "LINKER:--exclude-libs,ALL")
+  else()
+    target_link_options(${tgt} PRIVATE "LINKER:-z,defs" "LINKER:--exclude-libs,ALL")
+  endif()
   if(MOAT_PLUGIN_OUTPUT_DIR)
     set_target_properties(${tgt} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${MOAT_PLUGIN_OUTPUT_DIR}")
   endif()

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake g++ make pkg-config clang-format clang-tidy
+  cmake g++ make pkg-config clang-format clang-tidy clang libclang-rt-14-dev
   libboost1.74-dev libboost-program-options1.74-dev libboost-filesystem1.74-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   # engine and runtimes

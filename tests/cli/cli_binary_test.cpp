@@ -247,3 +247,14 @@ TEST_F(Moat, MissingCheckFileIsExit66) {
 }
 
 }  // namespace
+
+namespace {
+
+// docs/cli.md's reference section must be exactly what --help says now.
+TEST(Docs, CliReferenceMatchesHelp) {
+  const auto r = moat::test::run_process({"/bin/bash", MOAT_SOURCE_DIR "/tests/cli/update-cli-reference.sh", "--check",
+                                          MOAT_BINARY, MOAT_SOURCE_DIR "/docs/cli.md"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+}  // namespace

@@ -203,7 +203,8 @@ TEST_F(MoatPlugins, SearchOrderIsCliThenEnvThenConfigThenBuiltin) {
   const fs::path twin_dir = fs::path(MOAT_FIXTURE_TWIN_A).parent_path();
   r = moat({"--plugin-path", twin_dir.string(), "-o", "json", "plugins", "list"});
   j = document(r);
-  ASSERT_EQ(j["plugins"].size(), 2U) << r.out;
+  ASSERT_NE(record_for(j["plugins"], MOAT_FIXTURE_TWIN_A), nullptr) << r.out;
+  ASSERT_NE(record_for(j["plugins"], MOAT_FIXTURE_TWIN_B), nullptr) << r.out;
   EXPECT_EQ((*record_for(j["plugins"], MOAT_FIXTURE_TWIN_A))["status"], "ok") << r.out;
   EXPECT_EQ((*record_for(j["plugins"], MOAT_FIXTURE_TWIN_B))["status"], "duplicate_id") << r.out;
 }

@@ -88,7 +88,7 @@ TEST(Help, UsageLinesShowPositionals) {
     } else if (c.name() == "plugins check") {
       EXPECT_EQ(usage_line(c), "moat plugins check [FILE...]");
     } else if (c.name() == "help") {
-      EXPECT_EQ(usage_line(c), "moat help [COMMAND...]");
+      EXPECT_EQ(usage_line(c), "moat help [OPTIONS] [COMMAND...]");
     }
   }
   const std::string top = top_level_help(table);

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include <boost/program_options/value_semantic.hpp>
+
 namespace moat::cli::commands {
 namespace {
 
@@ -14,6 +16,13 @@ int run(Context& ctx) {
   const auto words = ctx.args("command");
   const auto& table = ctx.commands();
   std::ostream& out = ctx.out_stream();
+  if (ctx.vars()["commands"].as<bool>()) {
+    // For completion scripts and the CLI reference generator.
+    for (const Command* c : commands_under(table, words)) out << c->name() << '\n';
+    if (!words.empty() && commands_under(table, words).empty())
+      throw UsageError("unknown command '" + join_words(words) + "'");
+    return to_int(ExitCode::ok);
+  }
   if (words.empty()) {
     out << top_level_help(table);
   } else if (auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.path == words; });
@@ -33,8 +42,12 @@ Command help() {
   return {
       .path = {"help"},
       .summary = "Show help for moat or for a command",
-      .description = {},
-      .options = {},
+      .description = "With --commands, prints every command (under COMMAND, if given), one a\n"
+                     "line, for completion scripts and the CLI reference.",
+      .options =
+          [](boost::program_options::options_description& d) {
+            d.add_options()("commands", boost::program_options::bool_switch(), "list command names only");
+          },
       .positionals = {{.name = "command",
                        .description = "the command's words, e.g. 'plugins list'",
                        .required = false,

@@ -4,6 +4,7 @@
 #include <moat/bench/report/analysis.hpp>
 #include <moat/bench/report/compare.hpp>
 #include <moat/bench/report/csv_writer.hpp>
+#include <moat/bench/report/host_info.hpp>
 #include <moat/bench/report/html_writer.hpp>
 #include <moat/bench/report/markdown_writer.hpp>
 #include <moat/bench/report/matrix_view.hpp>
