@@ -16,12 +16,12 @@
 #include <cctype>
 #include <exception>
 
+#include <unistd.h>
 #include <boost/program_options/errors.hpp>
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
-#include <unistd.h>
 
 namespace moat::cli {
 namespace po = boost::program_options;
@@ -81,8 +81,8 @@ ParseSpec parse_spec(const Command* command) {
   return spec;
 }
 
-int dispatch(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out,
-             std::ostream& err, const std::atomic<bool>& cancel) {
+int dispatch(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+             const std::atomic<bool>& cancel) {
   const CommandMatch match = find_command(commands, args);
   const std::string name = join_words(match.words);
 
@@ -94,7 +94,8 @@ int dispatch(const CommandTable& commands, const std::vector<std::string>& args,
   if (match.command == nullptr && !match.unmatched.empty()) {
     // "moat --conf x version": the unknown option made "x" look like a
     // command; report the option, which is the real mistake.
-    const std::vector<std::string> before(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(match.unmatched_index));
+    const std::vector<std::string> before(args.begin(),
+                                          args.begin() + static_cast<std::ptrdiff_t>(match.unmatched_index));
     try {
       po::variables_map ignored;
       po::store(po::command_line_parser(before)
@@ -151,8 +152,7 @@ int dispatch(const CommandTable& commands, const std::vector<std::string>& args,
     if (match.words.empty()) return usage_error(err, "missing command", "");
     std::string subs;
     for (const Command* c : commands_under(commands, match.words))
-      if (c->path.size() > match.words.size())
-        subs += (subs.empty() ? "" : ", ") + c->path[match.words.size()];
+      if (c->path.size() > match.words.size()) subs += (subs.empty() ? "" : ", ") + c->path[match.words.size()];
     return usage_error(err, "'" + name + "' needs a subcommand: " + subs, name);
   }
 
@@ -166,8 +166,8 @@ int dispatch(const CommandTable& commands, const std::vector<std::string>& args,
 
 }  // namespace
 
-int run_cli(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out,
-            std::ostream& err, const std::atomic<bool>& cancel) noexcept {
+int run_cli(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const std::atomic<bool>& cancel) noexcept {
   try {
     try {
       return dispatch(commands, args, out, err, cancel);

@@ -14,7 +14,7 @@
 namespace moat::cli {
 
 // `args` excludes argv[0]. Never throws.
-int run_cli(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out,
-            std::ostream& err, const std::atomic<bool>& cancel) noexcept;
+int run_cli(const CommandTable& commands, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const std::atomic<bool>& cancel) noexcept;
 
 }  // namespace moat::cli

@@ -23,8 +23,8 @@ struct Positional {
 
 struct Command {
   std::vector<std::string> path;  // e.g. {"plugins", "list"}
-  std::string summary;             // one line, for the command list
-  std::string description;         // paragraph(s) for `--help`; may be empty
+  std::string summary;            // one line, for the command list
+  std::string description;        // paragraph(s) for `--help`; may be empty
   // Adds the command's own options (global options are added by the parser).
   std::function<void(boost::program_options::options_description&)> options;
   std::vector<Positional> positionals;

@@ -8,16 +8,16 @@ namespace moat::cli {
 
 enum class ExitCode : int {
   ok = 0,
-  failed = 1,         // the operation ran and did not succeed (a plugin check failed, a conflict)
-  usage = 64,         // EX_USAGE: bad command line (unknown command or option, missing argument)
-  data_error = 65,    // EX_DATAERR: the request was well-formed but its data was rejected
-  no_input = 66,      // EX_NOINPUT: a named file or object does not exist
-  unavailable = 69,   // EX_UNAVAILABLE: the runtime/plugin asked for cannot be used here
-  internal = 70,      // EX_SOFTWARE: a bug in moat or a plugin (an uncaught exception)
-  temp_fail = 75,     // EX_TEMPFAIL: timed out; trying again may work
-  no_permission = 77, // EX_NOPERM: not allowed (unsafe plugin file, unreadable config)
-  config = 78,        // EX_CONFIG: the configuration is malformed or mistyped
-  interrupted = 130,  // stopped early by SIGINT/SIGTERM (the shell convention 128 + SIGINT)
+  failed = 1,          // the operation ran and did not succeed (a plugin check failed, a conflict)
+  usage = 64,          // EX_USAGE: bad command line (unknown command or option, missing argument)
+  data_error = 65,     // EX_DATAERR: the request was well-formed but its data was rejected
+  no_input = 66,       // EX_NOINPUT: a named file or object does not exist
+  unavailable = 69,    // EX_UNAVAILABLE: the runtime/plugin asked for cannot be used here
+  internal = 70,       // EX_SOFTWARE: a bug in moat or a plugin (an uncaught exception)
+  temp_fail = 75,      // EX_TEMPFAIL: timed out; trying again may work
+  no_permission = 77,  // EX_NOPERM: not allowed (unsafe plugin file, unreadable config)
+  config = 78,         // EX_CONFIG: the configuration is malformed or mistyped
+  interrupted = 130,   // stopped early by SIGINT/SIGTERM (the shell convention 128 + SIGINT)
 };
 
 constexpr int to_int(ExitCode c) noexcept { return static_cast<int>(c); }

@@ -3,9 +3,9 @@
 #include <array>
 #include <utility>
 
+#include <fmt/format.h>
 #include <boost/program_options/errors.hpp>
 #include <boost/program_options/value_semantic.hpp>
-#include <fmt/format.h>
 
 namespace moat::cli {
 namespace po = boost::program_options;

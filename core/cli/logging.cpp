@@ -30,7 +30,7 @@ spdlog::level::level_enum to_spdlog(LogLevel l) {
 
 void setup_logging(LogLevel level, bool color) {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(color ? spdlog::color_mode::always
-                                                                         : spdlog::color_mode::never);
+                                                                          : spdlog::color_mode::never);
   auto logger = std::make_shared<spdlog::logger>("moat", std::move(sink));
   // %n is "moat", or the plugin id for lines a plugin logs through the host api.
   logger->set_pattern("%n: %^%l%$: %v");

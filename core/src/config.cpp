@@ -35,9 +35,9 @@ class Validator {
 
   void document(const json& doc) {
     if (!doc.is_object())
-      throw ConfigError(ConfigError::Kind::invalid, origin_,
-                        fmt::format("{}: expected a JSON object at the top level, got {}", origin_.string(),
-                                    doc.type_name()));
+      throw ConfigError(
+          ConfigError::Kind::invalid, origin_,
+          fmt::format("{}: expected a JSON object at the top level, got {}", origin_.string(), doc.type_name()));
     for (const auto& [key, value] : doc.items()) {
       const pointer at = pointer() / key;
       if (key == "default_runtime") {
@@ -200,8 +200,7 @@ json read_config_file(const fs::path& file, std::vector<std::string>& warnings) 
   }
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad())
-    throw ConfigError(ConfigError::Kind::unreadable, file, fmt::format("{}: read error", file.string()));
+  if (in.bad()) throw ConfigError(ConfigError::Kind::unreadable, file, fmt::format("{}: read error", file.string()));
   return parse_config_document(buf.str(), file, warnings);
 }
 
@@ -224,8 +223,7 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
   return config;
 }
 
-std::vector<fs::path> default_config_files(const char* xdg_config_home, const char* home,
-                                           const fs::path& system_file) {
+std::vector<fs::path> default_config_files(const char* xdg_config_home, const char* home, const fs::path& system_file) {
   std::vector<fs::path> files{system_file};
   // The XDG spec says a relative XDG_CONFIG_HOME is invalid and to be ignored.
   if (xdg_config_home != nullptr && *xdg_config_home != '\0' && fs::path(xdg_config_home).is_absolute())

@@ -125,6 +125,12 @@ const ProbeResult& SandboxService::availability(const std::string& id) {
   return probes_.emplace(id, std::move(result)).first->second;
 }
 
+bool SandboxService::verifies(const std::string& id) const {
+  const nlohmann::json section = config_.plugin_config(id);
+  auto it = section.find("verify");
+  return it == section.end() || !it->is_boolean() || it->get<bool>();
+}
+
 void SandboxService::check_cancelled(const std::string& step) const {
   if (cancelled_ && cancelled_()) throw Cancelled("interrupted " + step);
 }
@@ -142,8 +148,9 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   spec.options.erase("start");
 
   RuntimeHandle& handle = runtime(spec.runtime);
-  if (const ProbeResult& p = availability(spec.runtime); !p.available)
-    throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + spec.runtime + "' is not available here: " + p.reason);
+  if (verifies(spec.runtime))
+    if (const ProbeResult& p = availability(spec.runtime); !p.available)
+      throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + spec.runtime + "' is not available here: " + p.reason);
   check_cancelled("before anything was created");
 
   SandboxInfo info = handle.create(spec);

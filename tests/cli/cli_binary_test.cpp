@@ -13,8 +13,8 @@
 #include <regex>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #ifndef MOAT_BINARY
 #error "MOAT_BINARY must name the moat executable"
@@ -94,8 +94,10 @@ TEST_F(Moat, TopLevelHelpListsEveryCommand) {
     const auto r = moat(args);
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     EXPECT_EQ(r.out.rfind("Usage: moat [GLOBAL OPTIONS] COMMAND", 0), 0U) << r.out;
-    for (const auto& c : moat::cli::all_commands()) EXPECT_NE(r.out.find("  " + c.name()), std::string::npos) << c.name();
-    for (const char* opt : {"--config", "--plugin-path", "--log-level", "--output", "--quiet", "--no-color", "--version"})
+    for (const auto& c : moat::cli::all_commands())
+      EXPECT_NE(r.out.find("  " + c.name()), std::string::npos) << c.name();
+    for (const char* opt :
+         {"--config", "--plugin-path", "--log-level", "--output", "--quiet", "--no-color", "--version"})
       EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
     EXPECT_TRUE(r.err.empty()) << r.err;
   }
@@ -151,7 +153,8 @@ TEST_F(Moat, BadArgumentsAreUsageErrors) {
   expect_one_line_error(moat({"plugins"}), 64,
                         "moat: 'plugins' needs a subcommand: list, info, check (see 'moat plugins --help')");
   expect_one_line_error(moat({"plugins", "info"}), 64, "moat: missing argument ID (see 'moat plugins info --help')");
-  expect_one_line_error(moat({"version", "extra"}), 64, "moat: unexpected argument 'extra' (see 'moat version --help')");
+  expect_one_line_error(moat({"version", "extra"}), 64,
+                        "moat: unexpected argument 'extra' (see 'moat version --help')");
   expect_one_line_error(moat({"-o", "xml", "version"}), 64,
                         "moat: invalid value 'xml' for --output (expected table|json) (see 'moat version --help')");
   expect_one_line_error(moat({"--log-level", "loud", "version"}), 64,
@@ -191,13 +194,13 @@ TEST_F(Moat, SyntaxErrorInConfigGivesFileLineColumnAndExit78) {
   const fs::path f = write("bad.json", "{\n  \"default_runtime\": \"runc\"\n  \"plugin_dirs\": []\n}\n");
   const auto r = moat({"--config", f.string(), "runtimes"});
   EXPECT_EQ(r.exit_code, 78) << describe(r);
-  EXPECT_TRUE(std::regex_search(r.err, std::regex("^moat: " + f.string() + ":3:[0-9]+: syntax error: .*\n$")))
-      << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("^moat: " + f.string() + ":3:[0-9]+: syntax error: .*\n$"))) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST_F(Moat, WrongTypeInConfigGivesJsonPointerAndExit78) {
-  const fs::path f = write("typed.json", R"({"plugins": {"gvisor": {"runtime_name": "runsc"}}, "engine": {"timeout_s": "ten"}})");
+  const fs::path f =
+      write("typed.json", R"({"plugins": {"gvisor": {"runtime_name": "runsc"}}, "engine": {"timeout_s": "ten"}})");
   expect_one_line_error(moat({"--config", f.string(), "plugins", "list"}), 78,
                         "moat: " + f.string() + ": /engine/timeout_s: expected a number, got string");
   const fs::path g = write("plugin.json", R"({"plugins": {"gvisor": 7}})");
@@ -227,8 +230,7 @@ TEST_F(Moat, UnknownConfigKeyIsAWarningOnly) {
   fs::create_directories(tmp_.path() / "empty");
   const auto r = moat({"--config", f.string(), "--plugin-path", (tmp_.path() / "empty").string(), "plugins", "list"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_NE(r.err.find("moat: warning: " + f.string() + ": /colour: unknown key, ignored"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("moat: warning: " + f.string() + ": /colour: unknown key, ignored"), std::string::npos) << r.err;
   // --log-level error (and -q) silence warnings.
   const auto q = moat({"--config", f.string(), "--plugin-path", (tmp_.path() / "empty").string(), "--log-level",
                        "error", "plugins", "list"});

@@ -13,8 +13,8 @@
 #include <map>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -181,15 +181,15 @@ TEST_F(MoatPlugins, SearchOrderIsCliThenEnvThenConfigThenBuiltin) {
 
   RunOptions env;
   env.env.emplace("MOAT_PLUGIN_PATH", b.parent_path().string());
-  auto r = moat({"--config", cfg.string(), "--plugin-path", a.parent_path().string(), "-o", "json", "plugins", "list"},
-                env);
+  auto r =
+      moat({"--config", cfg.string(), "--plugin-path", a.parent_path().string(), "-o", "json", "plugins", "list"}, env);
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   json j = document(r);
   // A file shadows one of the same name later in the search path (as PATH does).
   ASSERT_EQ(j["plugins"].size(), 1U) << r.out;
   EXPECT_EQ(j["plugins"][0]["path"], a.string()) << r.out;
-  EXPECT_EQ(j["search_dirs"],
-            json({a.parent_path().string(), b.parent_path().string(), c.parent_path().string(), builtin_dir().string()}));
+  EXPECT_EQ(j["search_dirs"], json({a.parent_path().string(), b.parent_path().string(), c.parent_path().string(),
+                                    builtin_dir().string()}));
 
   // Without the others, env beats config beats built-in.
   r = moat({"--config", cfg.string(), "-o", "json", "plugins", "list"}, env);
@@ -249,8 +249,8 @@ TEST_F(MoatPlugins, CheckRefusesAWorldWritablePlugin) {
 TEST_F(MoatPlugins, InfoShowsDescriptorOperationsAndCapabilities) {
   auto r = moat({"--plugin-path", MOAT_FIXTURE_GOOD_DIR, "plugins", "info", "good"});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
-  for (const char* s : {"id:", "good", "1.2.3", "A well-behaved fixture plugin", "sandbox_start", "isolation:",
-                        "none", "test fixture"})
+  for (const char* s :
+       {"id:", "good", "1.2.3", "A well-behaved fixture plugin", "sandbox_start", "isolation:", "none", "test fixture"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
 
   r = moat({"--plugin-path", MOAT_FIXTURE_GOOD_DIR, "-o", "json", "plugins", "info", "good"});
@@ -264,8 +264,8 @@ TEST_F(MoatPlugins, InfoShowsDescriptorOperationsAndCapabilities) {
 }
 
 TEST_F(MoatPlugins, InfoOnAnUnknownIdIsExit69AndNamesTheKnownIds) {
-  const auto r = moat({"--plugin-path", MOAT_FIXTURE_GOOD_DIR, "--plugin-path", MOAT_FIXTURE_THROWS_IN_CREATE_DIR,
-                       "-o", "json", "plugins", "info", "nosuch"});
+  const auto r = moat({"--plugin-path", MOAT_FIXTURE_GOOD_DIR, "--plugin-path", MOAT_FIXTURE_THROWS_IN_CREATE_DIR, "-o",
+                       "json", "plugins", "info", "nosuch"});
   EXPECT_EQ(r.exit_code, 69) << describe(r);
   EXPECT_EQ(r.err, "moat: no plugin with id 'nosuch' (known: good, throws-in-create)\n");
   EXPECT_TRUE(r.out.empty()) << "errors never go to stdout, even with -o json: " << r.out;

@@ -107,9 +107,7 @@ TEST(ConfigParse, SyntaxErrorGivesFileLineAndColumn) {
   EXPECT_EQ(msg.find("json.exception"), std::string::npos) << "library noise leaked: " << msg;
 }
 
-TEST(ConfigParse, EmptyFileIsASyntaxError) {
-  EXPECT_EQ(error_of("").first, ConfigError::Kind::syntax);
-}
+TEST(ConfigParse, EmptyFileIsASyntaxError) { EXPECT_EQ(error_of("").first, ConfigError::Kind::syntax); }
 
 TEST(ConfigParse, WrongTypesNameThePointerAndTheExpectation) {
   struct Case {

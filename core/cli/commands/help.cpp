@@ -1,8 +1,8 @@
 // moat help [COMMAND...]: the same text as 'moat COMMAND --help'.
+#include "../help.hpp"
 #include "../command.hpp"
 #include "../context.hpp"
 #include "../exit_code.hpp"
-#include "../help.hpp"
 #include "../usage_error.hpp"
 
 #include <algorithm>
@@ -42,8 +42,9 @@ Command help() {
   return {
       .path = {"help"},
       .summary = "Show help for moat or for a command",
-      .description = "With --commands, prints every command (under COMMAND, if given), one a\n"
-                     "line, for completion scripts and the CLI reference.",
+      .description =
+          "With --commands, prints every command (under COMMAND, if given), one a\n"
+          "line, for completion scripts and the CLI reference.",
       .options =
           [](boost::program_options::options_description& d) {
             d.add_options()("commands", boost::program_options::bool_switch(), "list command names only");

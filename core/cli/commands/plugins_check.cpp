@@ -45,7 +45,8 @@ int run(Context& ctx) {
       std::count_if(records.begin(), records.end(), [](const core::PluginRecord& r) { return !r.ok(); }));
   Output& out = ctx.out();
   if (out.json()) {
-    out.document({{"ok", failed == 0}, {"checked", records.size()}, {"failed", failed}, {"plugins", records_json(records)}});
+    out.document(
+        {{"ok", failed == 0}, {"checked", records.size()}, {"failed", failed}, {"plugins", records_json(records)}});
   } else if (!out.quiet()) {
     if (records.empty()) {
       out.line("no plugins found");
@@ -63,10 +64,11 @@ Command plugins_check() {
   return {
       .path = {"plugins", "check"},
       .summary = "Examine plugins afresh; exit 1 if any fails",
-      .description = "Without FILE, every plugin in the search path is examined again (the\n"
-                     "verdict cache is not used). With FILEs, only those are examined; they\n"
-                     "need not be in the search path. Exits 0 when every plugin passed, 1 when\n"
-                     "any failed, 66 when a FILE does not exist. With -q, prints nothing.",
+      .description =
+          "Without FILE, every plugin in the search path is examined again (the\n"
+          "verdict cache is not used). With FILEs, only those are examined; they\n"
+          "need not be in the search path. Exits 0 when every plugin passed, 1 when\n"
+          "any failed, 66 when a FILE does not exist. With -q, prints nothing.",
       .options = {},
       .positionals = {{.name = "file",
                        .description = "a plugin file (moat-<id>.so) to examine",

@@ -26,7 +26,8 @@ int run(Context& ctx) {
   auto& registry = ctx.registry();
   const core::PluginRecord* record = registry.find(id);
   if (record == nullptr)
-    throw moat::Error(MOAT_E_UNAVAILABLE, fmt::format("no plugin with id '{}' (known: {})", id, known_ids(registry.records())));
+    throw moat::Error(MOAT_E_UNAVAILABLE,
+                      fmt::format("no plugin with id '{}' (known: {})", id, known_ids(registry.records())));
 
   // Capabilities need an instance: create() with the plugin's config section.
   std::optional<Capabilities> caps;
@@ -81,10 +82,11 @@ Command plugins_info() {
   return {
       .path = {"plugins", "info"},
       .summary = "Show a plugin's descriptor and declared capabilities",
-      .description = "Declared capabilities come from the plugin's describe() (nothing is\n"
-                     "measured; 'moat matrix' measures). Exits 69 when no plugin has that id\n"
-                     "(the line names the known ids), or when the plugin failed to load or\n"
-                     "describe itself (the output still shows what is known).",
+      .description =
+          "Declared capabilities come from the plugin's describe() (nothing is\n"
+          "measured; 'moat matrix' measures). Exits 69 when no plugin has that id\n"
+          "(the line names the known ids), or when the plugin failed to load or\n"
+          "describe itself (the output still shows what is known).",
       .options = {},
       .positionals = {{.name = "id", .description = "plugin id, as shown by 'moat plugins list'"}},
       .run = run,

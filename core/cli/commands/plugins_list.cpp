@@ -14,9 +14,8 @@ int run(Context& ctx) {
   if (out.json()) {
     nlohmann::json dirs = nlohmann::json::array();
     for (const auto& d : options.search_dirs) dirs.push_back(d.string());
-    out.document({{"plugins", records_json(records)},
-                  {"search_dirs", dirs},
-                  {"cache_file", options.cache_file.string()}});
+    out.document(
+        {{"plugins", records_json(records)}, {"search_dirs", dirs}, {"cache_file", options.cache_file.string()}});
   } else if (out.quiet()) {
     for (const auto& r : records)
       if (r.ok()) out.line(r.id);
@@ -36,12 +35,13 @@ Command plugins_list() {
   return {
       .path = {"plugins", "list"},
       .summary = "List plugins found, their status, and why any failed",
-      .description = "Plugins are searched in: --plugin-path dirs, $MOAT_PLUGIN_PATH (colon-\n"
-                     "separated), the config's plugin_dirs, then <moat>/../lib/moat/plugins.\n"
-                     "Each file is first examined in a child process; verdicts are cached by\n"
-                     "path, size and mtime in $XDG_CACHE_HOME/moat/plugin-cache.json.\n"
-                     "Exits 0 even when some plugins failed (see 'moat plugins check').\n"
-                     "With -q, only the ids of usable plugins.",
+      .description =
+          "Plugins are searched in: --plugin-path dirs, $MOAT_PLUGIN_PATH (colon-\n"
+          "separated), the config's plugin_dirs, then <moat>/../lib/moat/plugins.\n"
+          "Each file is first examined in a child process; verdicts are cached by\n"
+          "path, size and mtime in $XDG_CACHE_HOME/moat/plugin-cache.json.\n"
+          "Exits 0 even when some plugins failed (see 'moat plugins check').\n"
+          "With -q, only the ids of usable plugins.",
       .options = {},
       .positionals = {},
       .run = run,

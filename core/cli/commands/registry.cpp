@@ -22,6 +22,7 @@
   X(sandbox_inspect)         \
   X(sandbox_logs)            \
   X(sandbox_ls)              \
+  X(matrix)                  \
   X(gc)                      \
   X(image_prepare)           \
   X(help)

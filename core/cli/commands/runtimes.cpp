@@ -103,11 +103,12 @@ Command runtimes() {
   return {
       .path = {"runtimes"},
       .summary = "Show which runtimes are usable here, and why not",
-      .description = "Opens every loaded plugin with its section of the configuration and\n"
-                     "calls probe() (a live check on this host) and describe(). A plugin that\n"
-                     "fails or throws shows its error in REASON; the others are unaffected.\n"
-                     "Exits 0 whatever the availability; use -o json (\"available\") or -q\n"
-                     "(ids of available runtimes only) in scripts.",
+      .description =
+          "Opens every loaded plugin with its section of the configuration and\n"
+          "calls probe() (a live check on this host) and describe(). A plugin that\n"
+          "fails or throws shows its error in REASON; the others are unaffected.\n"
+          "Exits 0 whatever the availability; use -o json (\"available\") or -q\n"
+          "(ids of available runtimes only) in scripts.",
       .options = {},
       .positionals = {},
       .run = run,

@@ -5,10 +5,10 @@
 
 #include <moat/plugin_abi.h>
 
-#include <boost/version.hpp>
 #include <fmt/core.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/version.h>
+#include <boost/version.hpp>
+#include <nlohmann/json.hpp>
 
 #ifndef MOAT_VERSION
 #error "MOAT_VERSION must be defined by the build"
@@ -69,8 +69,9 @@ Command version() {
   return {
       .path = {"version"},
       .summary = "Show moat's version, its plugin ABI and build info",
-      .description = "With -q, only the version number. The plugin ABI version is the\n"
-                     "major.minor a plugin must be built for: the same major, a minor no newer.",
+      .description =
+          "With -q, only the version number. The plugin ABI version is the\n"
+          "major.minor a plugin must be built for: the same major, a minor no newer.",
       .options = {},
       .positionals = {},
       .run = run,

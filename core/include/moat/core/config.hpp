@@ -52,8 +52,8 @@ struct Config {
   std::string default_runtime = "sysbox";
   std::vector<std::filesystem::path> plugin_dirs;  // absolute, in order
   EngineConfig engine;
-  nlohmann::json plugins = nlohmann::json::object();  // id -> object given to that plugin's create()
-  nlohmann::json bench = nlohmann::json::object();    // reserved for `moat bench`
+  nlohmann::json plugins = nlohmann::json::object();      // id -> object given to that plugin's create()
+  nlohmann::json bench = nlohmann::json::object();        // reserved for `moat bench`
   std::vector<std::filesystem::path> allowed_bind_roots;  // absolute; empty = any
 
   std::vector<std::filesystem::path> sources;  // the files that were read, in merge order
@@ -81,8 +81,8 @@ Config merge_config(const std::vector<std::pair<std::filesystem::path, nlohmann:
 
 // The default lookup list, in merge order. Pass the values of
 // XDG_CONFIG_HOME and HOME (nullptr when unset).
-std::vector<std::filesystem::path> default_config_files(const char* xdg_config_home, const char* home,
-                                                        const std::filesystem::path& system_file = "/etc/moat/config.json");
+std::vector<std::filesystem::path> default_config_files(
+    const char* xdg_config_home, const char* home, const std::filesystem::path& system_file = "/etc/moat/config.json");
 
 // Loads the configuration: only `explicit_file` when given (it must exist),
 // otherwise each existing file of `defaults`. No file at all gives the

@@ -52,8 +52,10 @@ class SandboxService {
   SandboxService& operator=(const SandboxService&) = delete;
 
   // Resolves the runtime, applies the host policy, checks the runtime is
-  // available (its probe(), once per service and runtime), creates, and with
-  // `start` starts. On any failure or cancellation nothing of this call is
+  // available (its probe(), once per service and runtime, unless the
+  // runtime's configuration section says "verify": false - the diagnostic
+  // switch that also makes the sysbox plugin skip its own checks), creates,
+  // and with `start` starts. On any failure or cancellation nothing of this call is
   // left behind. The spec's bind sources are passed on resolved (canonical).
   SandboxInfo create(SandboxSpec spec, bool start);
   SandboxInfo start(const std::string& name);
@@ -94,6 +96,8 @@ class SandboxService {
   };
   Located locate(const std::string& name);
   void check_cancelled(const std::string& step) const;
+  // False when the runtime's configuration section has "verify": false.
+  [[nodiscard]] bool verifies(const std::string& id) const;
 
   const PluginRegistry& registry_;
   Config config_;

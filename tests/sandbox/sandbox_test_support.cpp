@@ -1,0 +1,188 @@
+#include "sandbox_test_support.hpp"
+
+#include <moat/core/image_builder.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#ifndef MOAT_BINARY
+#error "MOAT_BINARY must name the moat executable"
+#endif
+
+namespace moat::sandbox_test {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+TempDir::TempDir(const std::string& stem) {
+  std::string pattern = (fs::temp_directory_path() / (stem + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+const fs::path& scratch() {
+  // Removed when the process ends normally.
+  static TempDir dir("moat-sandbox-test");
+  return dir.path();
+}
+
+moat::engine::DockerClient& client() {
+  static moat::engine::DockerClient c = [] {
+    auto o = moat::engine::ClientOptions::from_environment();
+    o.timeout = std::chrono::seconds(120);
+    return moat::engine::DockerClient(o);
+  }();
+  return c;
+}
+
+std::string unique_name(const std::string& stem) {
+  static std::atomic<int> n{0};
+  return std::string(kNamePrefix) + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+fs::path write_config(const std::string& file_name, const json& doc) {
+  const fs::path p = scratch() / "configs" / file_name;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << doc.dump(2);
+  return p;
+}
+
+const fs::path& default_config() {
+  static const fs::path p =
+      write_config("default.json", {{"plugins", {{"host", {{"state_dir", (scratch() / "host-state").string()}}}}}});
+  return p;
+}
+
+moat::test::ProcessResult moat(std::vector<std::string> args, const fs::path& config, moat::test::RunOptions options) {
+  args.insert(args.begin(), {MOAT_BINARY, "--config", config.string()});
+  for (const char* d : {"home", "config", "cache"}) fs::create_directories(scratch() / d);
+  options.env.emplace("HOME", (scratch() / "home").string());
+  options.env.emplace("XDG_CONFIG_HOME", (scratch() / "config").string());
+  options.env.emplace("XDG_CACHE_HOME", (scratch() / "cache").string());
+  options.env.emplace("MOAT_PLUGIN_PATH", std::nullopt);
+  options.env.emplace("DOCKER_HOST", std::nullopt);
+  options.env.emplace("NO_COLOR", "1");
+  return moat::test::run_process(args, options);
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> run_label() { return {"--label", std::string(kRunIdLabel) + "=" + kRunId}; }
+
+moat::core::PluginRegistry& registry() {
+  // Never destroyed: plugin instances may outlive static destruction order.
+  static moat::core::PluginRegistry* r = [] {
+    moat::core::RegistryOptions options;
+    options.search_dirs = {MOAT_TEST_PLUGIN_DIR};
+    options.probe_helper = MOAT_PROBE_HELPER;
+    options.probe_timeout = std::chrono::seconds(20);
+    auto* reg = new moat::core::PluginRegistry(options);
+    reg->discover();
+    for (const auto& rec : reg->records())
+      if (!rec.ok()) std::cerr << "plugin " << rec.path << " refused: " << rec.reason << "\n";
+    return reg;
+  }();
+  return *r;
+}
+
+moat::core::Config service_config() {
+  moat::core::Config c;
+  c.plugins = {{"host", {{"state_dir", (scratch() / "host-state").string()}}}};
+  return c;
+}
+
+SandboxSpec base_spec(const std::string& name, const std::string& runtime, const std::string& image) {
+  SandboxSpec s;
+  s.name = name;
+  s.runtime = runtime;
+  s.image = image;
+  s.labels[kRunIdLabel] = kRunId;
+  return s;
+}
+
+void ensure_base_image() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (client().inspect_image(kBaseImage)) return;
+    moat::core::ImageBuilderOptions o;
+    o.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+    moat::core::ImageBuilder(client(), o).prepare("base");
+  });
+}
+
+bool dind_image_present(std::string& why) {
+  if (client().inspect_image(kDindImage)) return true;
+  why = std::string(kDindImage) + " is not in the engine: run 'moat image prepare dind' once (it is cached)";
+  return false;
+}
+
+std::vector<std::string> engine_objects_of(const std::string& sandbox) {
+  std::vector<std::string> out;
+  for (const auto& c : client().list_containers({{kNameLabel, sandbox}}, true))
+    out.push_back("container " + c.value("Id", std::string()).substr(0, 12));
+  for (const auto& v : client().list_volumes({{"moat.sandbox", sandbox}}))
+    out.push_back("volume " + v.value("Name", std::string()));
+  const bool addressable = !sandbox.empty() && sandbox.find('/') == std::string::npos;
+  if (addressable && client().find_container(sandbox)) out.push_back("container named " + sandbox);
+  return out;
+}
+
+std::vector<std::string> leftovers() {
+  std::vector<std::string> left;
+  auto ours = [](const json& labels, const std::string& name) {
+    if (name.rfind(kNamePrefix, 0) == 0) return true;
+    if (!labels.is_object()) return false;
+    for (const char* key : {kRunIdLabel, kNameLabel, "moat.sandbox"}) {
+      auto it = labels.find(key);
+      if (it == labels.end() || !it->is_string()) continue;
+      const std::string v = it->get<std::string>();
+      if (v.rfind(kRunId, 0) == 0 || v.rfind(kNamePrefix, 0) == 0) return true;
+    }
+    return false;
+  };
+  for (const auto& c : client().list_containers({{kManagedLabel, "true"}}, true)) {
+    std::string name = c["Names"][0].get<std::string>();
+    if (ours(c.value("Labels", json()), name.substr(1))) left.push_back("container " + name);
+  }
+  for (const auto& v : client().list_volumes({{kManagedLabel, "true"}}))
+    if (ours(v.value("Labels", json()), v.value("Name", ""))) left.push_back("volume " + v.value("Name", ""));
+  for (const auto& n : client().list_networks({{kManagedLabel, "true"}}))
+    if (ours(n.value("Labels", json()), n.value("Name", ""))) left.push_back("network " + n.value("Name", ""));
+  return left;
+}
+
+Cleanup::~Cleanup() {
+  for (const auto& name : names_) {
+    try {
+      for (const auto& c : client().list_containers({{kNameLabel, name}}, true))
+        client().remove_container(c.at("Id").get<std::string>(), true, true);
+      if (auto c = client().find_container(name); c && c->value("Name", "") == "/" + name)
+        client().remove_container(c->at("Id").get<std::string>(), true, true);
+      for (const auto& v : client().list_volumes({{"moat.sandbox", name}}))
+        client().remove_volume(v.at("Name").get<std::string>(), true);
+    } catch (const std::exception& e) {
+      std::cerr << "cleanup of " << name << ": " << e.what() << "\n";
+    }
+  }
+}
+
+}  // namespace moat::sandbox_test

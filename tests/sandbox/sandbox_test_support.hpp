@@ -1,0 +1,111 @@
+// Shared pieces of the sandbox tests: the real `moat` binary run with argv
+// arrays in an isolated HOME, the sandbox service over the build tree's
+// plugins, the engine client used to check what really exists, and guards
+// that remove what a test created even when it fails.
+//
+// Every name a test makes starts with "msb-" and every sandbox carries
+// moat.run-id=test_sandbox (or a run id starting with it), so the final
+// leftover check can find anything of these tests - and only of these tests:
+// other suites use the same engine at the same time.
+#pragma once
+
+#include "run_process.hpp"
+
+#include <moat/core/config.hpp>
+#include <moat/core/plugin_registry.hpp>
+#include <moat/core/sandbox_service.hpp>
+#include <moat/engine/docker_client.hpp>
+#include <moat/model.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace moat::sandbox_test {
+
+inline constexpr const char* kRunId = "test_sandbox";
+inline constexpr const char* kNamePrefix = "msb-";
+inline constexpr const char* kBaseImage = "moat/base:busybox";
+inline constexpr const char* kDindImage = "moat/dind:bookworm";
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& stem = "msb");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// This process's scratch area: HOME, XDG dirs, the host runtime's state dir.
+const std::filesystem::path& scratch();
+
+moat::engine::DockerClient& client();
+
+// "msb-<stem>-<pid>-<n>": unique per process and call.
+std::string unique_name(const std::string& stem);
+
+// ---- the moat binary ----
+// Writes `doc` as a config file in the scratch area and returns its path.
+std::filesystem::path write_config(const std::string& file_name, const nlohmann::json& doc);
+// The config every CLI test uses unless it passes its own: the host runtime
+// keeps its state in the scratch area; everything else at its default.
+const std::filesystem::path& default_config();
+// Runs `moat --config CONFIG ARGS...` with HOME and XDG dirs in the scratch area.
+moat::test::ProcessResult moat(std::vector<std::string> args, const std::filesystem::path& config = default_config(),
+                               moat::test::RunOptions options = {});
+// The lines of a text (no trailing empty line).
+std::vector<std::string> lines(const std::string& text);
+// --label moat.run-id=test_sandbox
+std::vector<std::string> run_label();
+
+// ---- the C++ API ----
+moat::core::PluginRegistry& registry();
+// The configuration the service tests use (host state in the scratch area).
+moat::core::Config service_config();
+SandboxSpec base_spec(const std::string& name, const std::string& runtime, const std::string& image = kBaseImage);
+
+// ---- the engine ----
+void ensure_base_image();
+// True when moat/dind:bookworm is in the engine; `why` says how to get it.
+bool dind_image_present(std::string& why);
+// Containers and volumes that still belong to this sandbox name.
+std::vector<std::string> engine_objects_of(const std::string& sandbox);
+// Everything of these tests still in the engine (by run-id label and name prefix).
+std::vector<std::string> leftovers();
+
+// Removes the named sandboxes' containers and volumes on scope exit.
+class Cleanup {
+ public:
+  Cleanup() = default;
+  explicit Cleanup(std::string name) { add(std::move(name)); }
+  ~Cleanup();
+  Cleanup(const Cleanup&) = delete;
+  Cleanup& operator=(const Cleanup&) = delete;
+  void add(std::string name) { names_.push_back(std::move(name)); }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+// Runs `body` and returns the moat::Error it threw; throws if it did not.
+template <typename Body>
+moat::Error expect_error(Body&& body) {
+  try {
+    body();
+  } catch (const moat::Error& e) {
+    return e;
+  }
+  throw std::runtime_error("expected a moat::Error, but the call succeeded");
+}
+
+}  // namespace moat::sandbox_test
