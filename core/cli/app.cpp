@@ -40,7 +40,14 @@ int usage_error(std::ostream& err, const std::string& message, const std::string
 
 int config_error(std::ostream& err, const core::ConfigError& e) {
   err << "moat: " << e.what() << '\n';
-  return to_int(e.kind() == core::ConfigError::Kind::not_found ? ExitCode::no_input : ExitCode::config);
+  switch (e.kind()) {
+    case core::ConfigError::Kind::not_found:
+      return to_int(ExitCode::no_input);
+    case core::ConfigError::Kind::no_permission:
+      return to_int(ExitCode::no_permission);
+    default:
+      return to_int(ExitCode::config);
+  }
 }
 
 std::string upper_name(const Positional& p) {

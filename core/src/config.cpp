@@ -195,8 +195,8 @@ json read_config_file(const fs::path& file, std::vector<std::string>& warnings) 
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     const int err = errno;
-    throw ConfigError(ConfigError::Kind::unreadable, file,
-                      fmt::format("{}: cannot read: {}", file.string(), std::strerror(err)));
+    throw ConfigError(err == EACCES || err == EPERM ? ConfigError::Kind::no_permission : ConfigError::Kind::unreadable,
+                      file, fmt::format("{}: cannot read: {}", file.string(), std::strerror(err)));
   }
   std::ostringstream buf;
   buf << in.rdbuf();

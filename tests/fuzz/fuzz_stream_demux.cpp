@@ -61,6 +61,8 @@ Outcome reference(std::string_view s) {
       }
       o.failure = StreamError::Reason::system_error;
       o.system_error = std::string(payload.substr(0, StreamDemux::max_system_error_bytes));
+      // what() is a C string: the text is seen up to its first NUL.
+      o.system_error.resize(std::min(o.system_error.size(), o.system_error.find('\0')));
       return o;
     }
     (type == 2 ? o.err : o.out).append(payload);

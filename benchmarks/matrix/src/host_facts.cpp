@@ -31,7 +31,7 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-bool exists(const fs::path& p) {
+bool path_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
 }
@@ -55,15 +55,15 @@ json cgroup_facts() {
     j["version"] = "v2";
     j["controllers"] = trimmed(read_file("/sys/fs/cgroup/cgroup.controllers"));
   } else {
-    j["version"] = exists("/sys/fs/cgroup/unified") ? "v1 (hybrid: v2 mounted at /sys/fs/cgroup/unified)" : "v1";
-    j["devices_controller"] = exists("/sys/fs/cgroup/devices");
+    j["version"] = path_exists("/sys/fs/cgroup/unified") ? "v1 (hybrid: v2 mounted at /sys/fs/cgroup/unified)" : "v1";
+    j["devices_controller"] = path_exists("/sys/fs/cgroup/devices");
   }
   return j;
 }
 
 json kvm_facts() {
   json j;
-  j["dev_kvm"] = exists("/dev/kvm");
+  j["dev_kvm"] = path_exists("/dev/kvm");
   if (j["dev_kvm"].get<bool>()) {
     const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
     j["dev_kvm_openable"] = fd >= 0;
@@ -79,7 +79,7 @@ json kvm_facts() {
   json nested = json::object();
   for (const char* m : {"kvm_intel", "kvm_amd"}) {
     const fs::path p = fs::path("/sys/module") / m / "parameters" / "nested";
-    if (exists(p)) nested[m] = trimmed(read_file(p));
+    if (path_exists(p)) nested[m] = trimmed(read_file(p));
   }
   j["nested"] = nested;
   const std::string cpuinfo = read_file("/proc/cpuinfo");
@@ -181,7 +181,7 @@ json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
       {"filesystem_supports_since",
        min ? json(std::to_string(min->first) + "." + std::to_string(min->second)) : json(nullptr)},
       {"supported", kernel_ok && min && (major > min->first || (major == min->first && minor >= min->second))}};
-  j["shiftfs_module"] = exists("/sys/module/shiftfs");
+  j["shiftfs_module"] = path_exists("/sys/module/shiftfs");
   j["kvm"] = kvm_facts();
   j["user_namespaces"] = {{"max_user_namespaces", trimmed(read_file("/proc/sys/user/max_user_namespaces"))}};
 

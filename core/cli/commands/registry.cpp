@@ -25,6 +25,9 @@
   X(matrix)                  \
   X(gc)                      \
   X(image_prepare)           \
+  X(bench)                   \
+  X(report)                  \
+  X(compare)                 \
   X(help)
 // clang-format on
 

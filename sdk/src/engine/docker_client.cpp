@@ -5,6 +5,7 @@
 #include <moat/engine/json_message_stream.hpp>
 #include <moat/engine/stream_demux.hpp>
 
+#include "engine_json_fields.hpp"
 #include "unix_http_connection.hpp"
 
 #include <algorithm>
@@ -18,9 +19,11 @@
 
 namespace moat::engine {
 
+using detail::bool_at;
 using detail::Clock;
 using detail::HttpRequest;
 using detail::HttpResponse;
+using detail::member;
 using detail::TransportError;
 using detail::UnixHttpConnection;
 using json = nlohmann::json;
@@ -125,6 +128,21 @@ json parse_json(const HttpResponse& response, const HttpRequest& request) {
                       "the Docker engine answered " + request.method + " " + request.target + " with invalid JSON");
   }
   return parsed;
+}
+
+// A field the engine must send (an id, an exit code): a clear EngineError,
+// not a json exception, when the answer lacks it or it has another type.
+[[noreturn]] void missing_field(const char* key, const HttpResponse& response, const HttpRequest& request) {
+  throw EngineError(MOAT_E_FAILED, response.status,
+                    "the Docker engine answered " + request.method + " " + request.target + " without a valid \"" +
+                        key + "\" field");
+}
+
+std::string required_string(const json& body, const char* key, const HttpResponse& response,
+                            const HttpRequest& request) {
+  const json& v = member(body, key);
+  if (!v.is_string()) missing_field(key, response, request);
+  return v.get<std::string>();
 }
 
 std::string argv_text(const std::vector<std::string>& argv) {
@@ -342,7 +360,7 @@ std::string DockerClient::create_container(const std::string& name, const json& 
   if (!name.empty()) query.add("name", name);
   const auto request = post(versioned(*this, "/containers/create" + query.str()), &config);
   const auto response = impl_->call(request);
-  return parse_json(response, request).at("Id").get<std::string>();
+  return required_string(parse_json(response, request), "Id", response, request);
 }
 
 void DockerClient::start_container(const std::string& id) {
@@ -377,11 +395,12 @@ int64_t DockerClient::wait_container(const std::string& id, const std::string& c
       post(versioned(*this, "/containers/" + segment(id) + "/wait" + Query().add("condition", condition).str()));
   const auto response = impl_->call(request, timeout);
   const json body = parse_json(response, request);
-  if (body.contains("Error") && body["Error"].is_object()) {
-    const std::string message = body["Error"].value("Message", "");
-    if (!message.empty()) throw EngineError(MOAT_E_FAILED, response.status, message);
-  }
-  return body.at("StatusCode").get<int64_t>();
+  const json& message = member(member(body, "Error"), "Message");
+  if (message.is_string() && !message.get_ref<const std::string&>().empty())
+    throw EngineError(MOAT_E_FAILED, response.status, message.get<std::string>());
+  const json& code = member(body, "StatusCode");
+  if (!code.is_number_integer()) missing_field("StatusCode", response, request);
+  return code.get<int64_t>();
 }
 
 json DockerClient::inspect_container(const std::string& id) {
@@ -427,7 +446,7 @@ ExecOutput DockerClient::logs(const std::string& id) {
     multiplexed = false;
   } else if (type.find("vnd.docker.multiplexed-stream") == std::string::npos) {
     const json container = inspect_container(id);
-    multiplexed = !container.value("Config", json::object()).value("Tty", false);
+    multiplexed = !bool_at(member(container, "Config"), "Tty", false);
   }
   ExecOutput output;
   if (!multiplexed) {
@@ -464,7 +483,7 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
     const auto create_request = post(versioned(*this, "/containers/" + segment(id) + "/exec"), &create);
     const auto created = d.send(create_request, deadline, timeout);
     if (!Impl::ok(created.status)) Impl::raise(created, create_request);
-    const std::string exec_id = parse_json(created, create_request).at("Id").get<std::string>();
+    const std::string exec_id = required_string(parse_json(created, create_request), "Id", created, create_request);
 
     ExecOutput output;
     StreamDemux demux([&output](StreamKind kind, std::string_view piece) {
@@ -493,8 +512,9 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
       const auto inspected = d.send(inspect_request, deadline, timeout);
       if (!Impl::ok(inspected.status)) Impl::raise(inspected, inspect_request);
       const json state = parse_json(inspected, inspect_request);
-      if (!state.value("Running", false)) {
-        output.exit_code = state.value("ExitCode", -1);
+      if (!bool_at(state, "Running", false)) {
+        const json& code = member(state, "ExitCode");
+        output.exit_code = code.is_number_integer() ? code.get<int>() : -1;
         return output;
       }
       if (Clock::now() + pause >= deadline) throw timed_out();
@@ -538,7 +558,7 @@ std::string DockerClient::create_network(const std::string& name, const std::map
       {"Name", name}, {"Driver", "bridge"}, {"Internal", internal}, {"CheckDuplicate", true}, {"Labels", labels}};
   const auto request = post(versioned(*this, "/networks/create"), &body);
   const auto response = impl_->call(request);
-  return parse_json(response, request).at("Id").get<std::string>();
+  return required_string(parse_json(response, request), "Id", response, request);
 }
 
 void DockerClient::remove_network(const std::string& id) {
@@ -599,7 +619,7 @@ std::string DockerClient::commit_container(const std::string& id, const std::str
   // instead of inheriting them.
   const auto request = post(versioned(*this, "/commit" + query.str()));
   const auto response = impl_->call(request);
-  return parse_json(response, request).at("Id").get<std::string>();
+  return required_string(parse_json(response, request), "Id", response, request);
 }
 
 void DockerClient::remove_image(const std::string& name, bool force) {

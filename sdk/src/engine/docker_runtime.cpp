@@ -3,6 +3,8 @@
 #include <moat/engine/spec_checks.hpp>
 #include <moat/engine/subprocess.hpp>
 
+#include "engine_json_fields.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -13,6 +15,8 @@
 namespace moat::engine {
 
 using json = nlohmann::json;
+using detail::bool_at;
+using detail::member;
 
 namespace {
 
@@ -113,7 +117,7 @@ std::vector<Mount> mounts_of(const json& mounts) {
     mount.type = str_at(m, "Type");
     mount.source = mount.type == "volume" ? str_at(m, "Name") : str_at(m, "Source");
     mount.target = str_at(m, "Destination");
-    mount.read_only = !m.value("RW", true);
+    mount.read_only = !bool_at(m, "RW", true);
     out.push_back(std::move(mount));
   }
   return out;
@@ -297,7 +301,7 @@ json DockerRuntime::inspect_owned(const std::string& name) {
   // The engine also matches id prefixes; a sandbox is addressed by name only.
   if (!found || str_at(*found, "Name") != "/" + name)
     throw moat::Error(MOAT_E_NOT_FOUND, "no sandbox named '" + name + "' ('moat sandbox ls' lists them)");
-  const auto labels = labels_of(found->value("Config", json::object()).value("Labels", json()));
+  const auto labels = labels_of(member(member(*found, "Config"), "Labels"));
   auto managed = labels.find(kManagedLabel);
   if (managed == labels.end() || managed->second != "true")
     throw moat::Error(MOAT_E_NOT_FOUND, "container '" + name + "' was not created by moat; moat leaves it alone");
@@ -478,7 +482,7 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
       return after_start(spec.name, id);
     }
     json inspect = client_.inspect_container(id);
-    const std::string actual = str_at(inspect.value("HostConfig", json::object()), "Runtime");
+    const std::string actual = str_at(member(inspect, "HostConfig"), "Runtime");
     if (actual != rt)
       throw moat::Error(MOAT_E_FAILED, "sandbox '" + spec.name + "' was created for engine runtime '" + rt +
                                            "' but the engine stored '" + actual + "'; removed it");
@@ -496,9 +500,9 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
 
 SandboxInfo DockerRuntime::after_start(const std::string& name, const std::string& id) {
   json inspect = client_.inspect_container(id);
-  const auto labels = labels_of(inspect.value("Config", json::object()).value("Labels", json()));
+  const auto labels = labels_of(member(member(inspect, "Config"), "Labels"));
   const std::string wanted = labels.contains(kEngineRuntimeLabel) ? labels.at(kEngineRuntimeLabel) : std::string();
-  const std::string actual = str_at(inspect.value("HostConfig", json::object()), "Runtime");
+  const std::string actual = str_at(member(inspect, "HostConfig"), "Runtime");
   if (!wanted.empty() && actual != wanted) {
     try {
       client_.kill_container(id);
@@ -507,9 +511,10 @@ SandboxInfo DockerRuntime::after_start(const std::string& name, const std::strin
     throw moat::Error(MOAT_E_FAILED, "sandbox '" + name + "' runs on engine runtime '" + actual +
                                          "' but was created for '" + wanted + "'; stopped it");
   }
-  const json state = inspect.value("State", json::object());
-  if (!state.value("Running", false)) {
-    const int code = state.value("ExitCode", 0);
+  const json& state = member(inspect, "State");
+  if (!bool_at(state, "Running", false)) {
+    const json& exit_code = member(state, "ExitCode");
+    const int code = exit_code.is_number_integer() ? exit_code.get<int>() : 0;
     if (code != 0) {
       std::string tail;
       try {
@@ -568,11 +573,11 @@ void DockerRuntime::stop_inner_docker(const std::string& id, const std::string& 
 
 SandboxInfo DockerRuntime::start_sandbox(const std::string& name) {
   Resolved r = resolve(name, true);
-  const std::string rt = str_at(r.inspect.value("HostConfig", json::object()), "Runtime");
+  const std::string rt = str_at(member(r.inspect, "HostConfig"), "Runtime");
   try {
     client_.start_container(r.id);
   } catch (const EngineError& e) {
-    throw translate(e, "start", name, rt, str_at(r.inspect.value("Config", json::object()), "Image"));
+    throw translate(e, "start", name, rt, str_at(member(r.inspect, "Config"), "Image"));
   }
   return after_start(name, r.id);
 }
@@ -580,8 +585,8 @@ SandboxInfo DockerRuntime::start_sandbox(const std::string& name) {
 void DockerRuntime::stop_sandbox(const std::string& name, double timeout_s) {
   if (timeout_s < 0) invalid("timeout_s: must not be negative");
   Resolved r = resolve(name, true);
-  const auto labels = labels_of(r.inspect.value("Config", json::object()).value("Labels", json()));
-  const bool running = r.inspect.value("State", json::object()).value("Running", false);
+  const auto labels = labels_of(member(member(r.inspect, "Config"), "Labels"));
+  const bool running = bool_at(member(r.inspect, "State"), "Running", false);
   if (running && dind_from_label(labels) != DindMode::off) stop_inner_docker(r.id, name);
   client_.stop_container(r.id, static_cast<int>(std::ceil(timeout_s)));
 }
@@ -589,14 +594,14 @@ void DockerRuntime::stop_sandbox(const std::string& name, double timeout_s) {
 void DockerRuntime::restart_sandbox(const std::string& name, double timeout_s) {
   if (timeout_s < 0) invalid("timeout_s: must not be negative");
   Resolved r = resolve(name, true);
-  const auto labels = labels_of(r.inspect.value("Config", json::object()).value("Labels", json()));
-  const bool running = r.inspect.value("State", json::object()).value("Running", false);
+  const auto labels = labels_of(member(member(r.inspect, "Config"), "Labels"));
+  const bool running = bool_at(member(r.inspect, "State"), "Running", false);
   if (running && dind_from_label(labels) != DindMode::off) stop_inner_docker(r.id, name);
-  const std::string rt = str_at(r.inspect.value("HostConfig", json::object()), "Runtime");
+  const std::string rt = str_at(member(r.inspect, "HostConfig"), "Runtime");
   try {
     client_.restart_container(r.id, static_cast<int>(std::ceil(timeout_s)));
   } catch (const EngineError& e) {
-    throw translate(e, "restart", name, rt, str_at(r.inspect.value("Config", json::object()), "Image"));
+    throw translate(e, "restart", name, rt, str_at(member(r.inspect, "Config"), "Image"));
   }
   after_start(name, r.id);
 }
@@ -781,16 +786,16 @@ SandboxInfo sandbox_info_from_inspect(const json& inspect) {
   info.name = str_at(inspect, "Name");
   if (!info.name.empty() && info.name.front() == '/') info.name.erase(0, 1);
   info.id = str_at(inspect, "Id");
-  const json config = inspect.value("Config", json::object());
-  info.labels = labels_of(config.value("Labels", json()));
+  const json& config = member(inspect, "Config");
+  info.labels = labels_of(member(config, "Labels"));
   if (auto it = info.labels.find(kRuntimeLabel); it != info.labels.end()) info.runtime = it->second;
-  info.engine_runtime = str_at(inspect.value("HostConfig", json::object()), "Runtime");
+  info.engine_runtime = str_at(member(inspect, "HostConfig"), "Runtime");
   info.image = str_at(config, "Image");
-  const json state = inspect.value("State", json::object());
+  const json& state = member(inspect, "State");
   info.state = str_at(state, "Status");
-  info.running = state.value("Running", false);
-  info.mounts = mounts_of(inspect.value("Mounts", json()));
-  info.networks = network_names(inspect.value("NetworkSettings", json()));
+  info.running = bool_at(state, "Running", false);
+  info.mounts = mounts_of(member(inspect, "Mounts"));
+  info.networks = network_names(member(inspect, "NetworkSettings"));
   return info;
 }
 
@@ -802,14 +807,14 @@ SandboxInfo sandbox_info_from_list(const json& entry) {
     if (!info.name.empty() && info.name.front() == '/') info.name.erase(0, 1);
   }
   info.id = str_at(entry, "Id");
-  info.labels = labels_of(entry.value("Labels", json()));
+  info.labels = labels_of(member(entry, "Labels"));
   if (auto it = info.labels.find(kRuntimeLabel); it != info.labels.end()) info.runtime = it->second;
   if (auto it = info.labels.find(kEngineRuntimeLabel); it != info.labels.end()) info.engine_runtime = it->second;
   info.image = str_at(entry, "Image");
   info.state = str_at(entry, "State");
   info.running = info.state == "running";
-  info.mounts = mounts_of(entry.value("Mounts", json()));
-  info.networks = network_names(entry.value("NetworkSettings", json()));
+  info.mounts = mounts_of(member(entry, "Mounts"));
+  info.networks = network_names(member(entry, "NetworkSettings"));
   return info;
 }
 

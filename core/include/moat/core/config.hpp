@@ -26,10 +26,11 @@ namespace moat::core {
 class ConfigError : public std::runtime_error {
  public:
   enum class Kind {
-    not_found,   // an explicitly named file does not exist
-    unreadable,  // exists but cannot be read (permissions, a directory, ...)
-    syntax,      // not valid JSON
-    invalid,     // valid JSON, wrong shape or type
+    not_found,      // an explicitly named file does not exist
+    no_permission,  // exists but reading it is not allowed (EACCES/EPERM)
+    unreadable,     // exists but cannot be read (a directory, an I/O error)
+    syntax,         // not valid JSON
+    invalid,        // valid JSON, wrong shape or type
   };
   // `message` is the full one-line text, starting with the file name.
   ConfigError(Kind kind, std::filesystem::path file, const std::string& message)

@@ -1,0 +1,26 @@
+// Lenient reads of the engine's JSON answers, private to the engine client.
+// An answer of an unexpected shape (a field missing, of another type, or a
+// non-object where an object was expected) reads as absent: these never
+// throw a json exception, as json::value() and json::at() do, so a strange
+// answer becomes a clear moat error at the caller instead of
+// "[json.exception.type_error.306] ...".
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace moat::engine::detail {
+
+// Member `key` of `j`, or null when `j` is not an object or lacks it.
+inline const nlohmann::json& member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json absent;
+  if (!j.is_object()) return absent;
+  auto it = j.find(key);
+  return it != j.end() ? *it : absent;
+}
+
+inline bool bool_at(const nlohmann::json& j, const char* key, bool fallback) {
+  const nlohmann::json& v = member(j, key);
+  return v.is_boolean() ? v.get<bool>() : fallback;
+}
+
+}  // namespace moat::engine::detail
