@@ -13,8 +13,28 @@ namespace moat::bench {
 
 using nlohmann::json;
 
+namespace {
+
+// Results files can come from elsewhere (CI artifacts, a colleague): a value
+// nested deeper than any real results file is refused while it is parsed,
+// before code that recurses over it (copy, dump) could overflow the stack.
+constexpr int kMaxNesting = 64;
+
+// Like json::parse(..., allow_exceptions=false), but throws moat::Error
+// (invalid), prefixed with `where`, for a value nested deeper than kMaxNesting.
+json parse_nesting_limited(std::string_view text, const std::string& where) {
+  const json::parser_callback_t limit = [&where](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxNesting)
+      throw moat::Error(MOAT_E_INVALID, where + ": nested deeper than " + std::to_string(kMaxNesting) + " levels");
+    return true;
+  };
+  return json::parse(text.begin(), text.end(), limit, /*allow_exceptions=*/false);
+}
+
+}  // namespace
+
 Results parse_results_document(std::string_view text) {
-  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  json j = parse_nesting_limited(text, "results");
   if (j.is_discarded()) throw moat::Error(MOAT_E_INVALID, "results: not valid JSON");
   return results_from_json(j);
 }
@@ -34,7 +54,7 @@ Results parse_results_jsonl(std::string_view text) {
     const std::string where = "line " + std::to_string(line_no);
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
 
-    json rec = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+    json rec = parse_nesting_limited(line, "results JSONL " + where);
     if (rec.is_discarded() || !rec.is_object()) {
       // The writer emits each record with one write(2): only the last line
       // of a crashed run can be torn. Anywhere else it is corruption.
@@ -107,7 +127,7 @@ Results load_results(const std::filesystem::path& path) {
   try {
     // A final document is one JSON value with "format"; a JSONL stream has
     // several top-level values and never parses as one.
-    json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    json j = parse_nesting_limited(text, "results");
     if (!j.is_discarded() && j.is_object() && j.contains("format")) return results_from_json(j);
     return parse_results_jsonl(text);
   } catch (const moat::Error& e) {
