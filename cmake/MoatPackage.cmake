@@ -15,3 +15,34 @@ install(FILES
   "${PROJECT_BINARY_DIR}/moatConfigVersion.cmake"
   "${PROJECT_SOURCE_DIR}/cmake/MoatPluginHelpers.cmake"
   DESTINATION "${MOAT_CMAKE_INSTALL_DIR}" COMPONENT sdk)
+
+include("${CMAKE_CURRENT_LIST_DIR}/MoatManCompletion.cmake")
+
+# ---- Debian package (cpack -G DEB in the build dir; scripts/package-check.sh) ----
+# Configure with -DCMAKE_INSTALL_PREFIX=/usr so GNUInstallDirs picks the
+# multiarch libdir (lib/x86_64-linux-gnu) that the binary's relative plugin
+# lookup is compiled against; the package installs under the same prefix.
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(STATUS "moat: CMAKE_INSTALL_PREFIX is ${CMAKE_INSTALL_PREFIX}; the .deb needs /usr for a Debian layout")
+endif()
+set(CPACK_GENERATOR "DEB")
+set(CPACK_PACKAGE_NAME "moat")
+set(CPACK_PACKAGE_VENDOR "moat developers")
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "moat developers <moat@localhost>")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+    "${PROJECT_DESCRIPTION}
+ moat loads each container isolation backend (Docker + Sysbox, gVisor, Kata,
+ runc, host) as a plugin behind one CLI for sandboxes, and benchmarks them
+ side by side. Includes the plugin SDK (headers, CMake package).")
+set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# Depends: from the ELF files, via dpkg-shlibdeps.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "docker.io")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "runsc, fio")
+# One .deb with every component (runtime + sdk).
+set(CPACK_DEB_COMPONENT_INSTALL OFF)
+include(CPack)

@@ -297,9 +297,20 @@ CliCycle moat_cycle(const std::string& moat, const std::string& name, const std:
 
 CliCycle docker_cycle(const std::string& name, const std::string& image) {
   CliCycle c;
-  std::vector<std::string> run = {"docker", "run", "-d", "--runtime", "runc", "--name", name, "--label",
-                                  "moat.managed=true", "--label", std::string("moat.run-id=") + kRunId,
-                                  "--entrypoint", kKeepAlive[0], image};
+  std::vector<std::string> run = {"docker",
+                                  "run",
+                                  "-d",
+                                  "--runtime",
+                                  "runc",
+                                  "--name",
+                                  name,
+                                  "--label",
+                                  "moat.managed=true",
+                                  "--label",
+                                  std::string("moat.run-id=") + kRunId,
+                                  "--entrypoint",
+                                  kKeepAlive[0],
+                                  image};
   run.insert(run.end(), kKeepAlive.begin() + 1, kKeepAlive.end());
   c.create = must(run).ms;
   c.exec = must({"docker", "exec", name, "true"}).ms;
@@ -321,8 +332,9 @@ void cleanup(moat::engine::DockerClient& client) {
 std::string pick_image(moat::engine::DockerClient& client) {
   for (const char* image : {"moat/base:busybox", "moat-test/busybox:latest"})
     if (client.inspect_image(image)) return image;
-  throw std::runtime_error("neither moat/base:busybox nor moat-test/busybox:latest is in the engine: run 'moat image "
-                           "prepare base'");
+  throw std::runtime_error(
+      "neither moat/base:busybox nor moat-test/busybox:latest is in the engine: run 'moat image "
+      "prepare base'");
 }
 
 std::string name_for(const char* kind, int i) {
@@ -389,8 +401,8 @@ int run_cli(const std::string& moat, int n, const std::string& image) {
   };
   row("docker run -d / docker exec / docker rm -f", d);
   row("moat sandbox create --start / exec / rm", m);
-  const double ratio = col(m, [](const CliCycle& c) { return c.total(); }) /
-                       col(d, [](const CliCycle& c) { return c.total(); });
+  const double ratio =
+      col(m, [](const CliCycle& c) { return c.total(); }) / col(d, [](const CliCycle& c) { return c.total(); });
   std::printf("%-52s %.3f  (goal <= 0.9)\n", "ratio moat / docker", ratio);
 
   auto max_of = [](const std::vector<CliCycle>& v, auto f) {

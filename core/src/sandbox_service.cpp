@@ -104,9 +104,9 @@ RuntimeHandle& SandboxService::runtime(const std::string& id) {
     throw moat::Error(MOAT_E_NOT_FOUND, "unknown runtime '" + id + "' (known: " + known_ids(registry_) +
                                             "); pick one of those with --runtime");
   if (!record->ok())
-    throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + id + "' is unavailable: its plugin " +
-                                              record->path.string() + " failed to load (" +
-                                              std::string(to_string(record->status)) + "): " + record->reason);
+    throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + id + "' is unavailable: its plugin " + record->path.string() +
+                                              " failed to load (" + std::string(to_string(record->status)) +
+                                              "): " + record->reason);
   auto handle = registry_.open(id, config_.plugin_config(id));
   return *open_.emplace(id, std::move(handle)).first->second;
 }
@@ -225,29 +225,32 @@ auto on_owner(const std::string& name, std::map<std::string, std::string, std::l
 }  // namespace
 
 SandboxInfo SandboxService::start(const std::string& name) {
-  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-                  [&](RuntimeHandle& h) { return h.start(name); });
+  return on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); }, [&](RuntimeHandle& h) { return h.start(name); });
 }
 
 void SandboxService::stop(const std::string& name, double timeout_s) {
-  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-           [&](RuntimeHandle& h) { h.stop(name, timeout_s); });
+  on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+      [&](RuntimeHandle& h) { h.stop(name, timeout_s); });
 }
 
 void SandboxService::restart(const std::string& name, double timeout_s) {
-  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-           [&](RuntimeHandle& h) { h.restart(name, timeout_s); });
+  on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+      [&](RuntimeHandle& h) { h.restart(name, timeout_s); });
 }
 
 void SandboxService::remove(const std::string& name) {
-  on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-           [&](RuntimeHandle& h) { h.remove(name); });
+  on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); }, [&](RuntimeHandle& h) { h.remove(name); });
   owners_.erase(name);
 }
 
 ExecResult SandboxService::exec(const ExecRequest& request) {
-  return on_owner(request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
-                  [&](RuntimeHandle& h) { return h.exec(request); });
+  return on_owner(
+      request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+      [&](RuntimeHandle& h) { return h.exec(request); });
 }
 
 SandboxInfo SandboxService::inspect(const std::string& name) {
@@ -255,13 +258,14 @@ SandboxInfo SandboxService::inspect(const std::string& name) {
     Located found = locate(name);
     if (found.info) return *found.info;
   }
-  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-                  [&](RuntimeHandle& h) { return h.inspect(name); });
+  return on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+      [&](RuntimeHandle& h) { return h.inspect(name); });
 }
 
 ExecResult SandboxService::logs(const std::string& name) {
-  return on_owner(name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
-                  [&](RuntimeHandle& h) { return h.logs(name); });
+  return on_owner(
+      name, owners_, [&]() -> RuntimeHandle& { return owner(name); }, [&](RuntimeHandle& h) { return h.logs(name); });
 }
 
 SandboxListing SandboxService::list() {

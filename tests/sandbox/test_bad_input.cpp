@@ -43,13 +43,16 @@ TEST(BadInput, UnknownRuntime) {
 
 TEST(BadInput, MissingImageLeavesNoVolumeBehind) {
   const std::string vol = unique_name("vol");
-  expect_refused("no-image", {"--volume", vol + ":/data"}, {66, "image 'msb-missing:latest' is not in the Docker engine"},
-                 default_config(), "runc", "msb-missing:latest");
+  expect_refused("no-image", {"--volume", vol + ":/data"},
+                 {66, "image 'msb-missing:latest' is not in the Docker engine"}, default_config(), "runc",
+                 "msb-missing:latest");
   for (const auto& v : client().list_volumes({}))
     EXPECT_NE(v.value("Name", ""), vol) << "the volume made for the request was removed again";
 }
 
-TEST(BadInput, MissingImageOption) { expect_refused("no-image-opt", {}, {64, "missing --image"}, default_config(), "runc", ""); }
+TEST(BadInput, MissingImageOption) {
+  expect_refused("no-image-opt", {}, {64, "missing --image"}, default_config(), "runc", "");
+}
 
 TEST(BadInput, RelativeMountPath) {
   expect_refused("rel", {"-v", "relative/dir:/data"}, {65, "host path 'relative/dir' is relative"});
@@ -108,12 +111,13 @@ TEST(BadInput, BadKeyValues) {
 }
 
 TEST(BadInput, EngineDown) {
-  const auto config = write_config("engine-down.json", {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}}});
-  expect_refused("engine-down", {}, {69, "cannot reach the Docker engine at unix://" + (scratch() / "no-engine.sock").string()},
-                 config);
-  for (std::vector<std::string> args : {std::vector<std::string>{"sandbox", "exec", "msb-x", "--", "true"},
-                                        std::vector<std::string>{"sandbox", "rm", "msb-x"},
-                                        std::vector<std::string>{"sandbox", "ls"}}) {
+  const auto config =
+      write_config("engine-down.json", {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}}});
+  expect_refused("engine-down", {},
+                 {69, "cannot reach the Docker engine at unix://" + (scratch() / "no-engine.sock").string()}, config);
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"sandbox", "exec", "msb-x", "--", "true"},
+        std::vector<std::string>{"sandbox", "rm", "msb-x"}, std::vector<std::string>{"sandbox", "ls"}}) {
     auto r = moat(args, config);
     EXPECT_EQ(r.exit_code, 69) << args[1] << ": " << r.err;
     EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
@@ -122,15 +126,18 @@ TEST(BadInput, EngineDown) {
 }
 
 TEST(BadInput, RuntimeNotRegistered) {
-  const auto config = write_config("unregistered.json", {{"plugins", {{"runc", {{"runtime_name", "msb-unregistered"}}}}}});
-  expect_refused("unregistered", {}, {69, "runtime 'msb-unregistered' is not registered with the Docker engine"}, config);
+  const auto config =
+      write_config("unregistered.json", {{"plugins", {{"runc", {{"runtime_name", "msb-unregistered"}}}}}});
+  expect_refused("unregistered", {}, {69, "runtime 'msb-unregistered' is not registered with the Docker engine"},
+                 config);
 }
 
 TEST(BadInput, NoSuchSandbox) {
   for (const char* verb : {"start", "stop", "restart", "rm", "inspect", "logs"}) {
     auto r = moat({"sandbox", verb, "msb-does-not-exist"});
     EXPECT_EQ(r.exit_code, 66) << verb << ": " << r.err;
-    EXPECT_EQ(lines(r.err), std::vector<std::string>{"moat: no sandbox named 'msb-does-not-exist' ('moat sandbox ls' lists them)"});
+    EXPECT_EQ(lines(r.err),
+              std::vector<std::string>{"moat: no sandbox named 'msb-does-not-exist' ('moat sandbox ls' lists them)"});
   }
   auto r = moat({"sandbox", "exec", "msb-does-not-exist", "--", "true"});
   EXPECT_EQ(r.exit_code, 66) << r.err;

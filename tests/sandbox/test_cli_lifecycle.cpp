@@ -38,8 +38,8 @@ TEST_P(CliLifecycle, CreateStartExecStopRestartExecRm) {
   TempDir ws("msb-ws");
   std::ofstream(ws.path() / "seed.txt") << "seed from the host\n";
 
-  std::vector<std::string> args = {"sandbox", "create", name,        "--runtime", rt,    "--image",
-                                   kBaseImage, "--workspace", ws.str(), "-e",        "GREETING=hello"};
+  std::vector<std::string> args = {"sandbox",     "create", name, "--runtime",     rt, "--image", kBaseImage,
+                                   "--workspace", ws.str(), "-e", "GREETING=hello"};
   for (const auto& a : run_label()) args.push_back(a);
   auto created = moat(args);
   ASSERT_EQ(created.exit_code, 0) << created.err;
@@ -114,8 +114,8 @@ TEST(CliLifecycleMore, CreateWithStartRunsAtOnceAndExecTimeoutIsTempFail) {
   ensure_base_image();
   const std::string name = unique_name("start");
   Cleanup cleanup(name);
-  std::vector<std::string> args = {"-o", "json", "sandbox", "create", name, "--runtime", "runc",
-                                   "--image", kBaseImage, "--start", "--hostname", "box1"};
+  std::vector<std::string> args = {"-o",   "json",    "sandbox",  "create",  name,         "--runtime",
+                                   "runc", "--image", kBaseImage, "--start", "--hostname", "box1"};
   for (const auto& a : run_label()) args.push_back(a);
   auto created = moat(args);
   ASSERT_EQ(created.exit_code, 0) << created.err;

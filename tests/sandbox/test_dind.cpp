@@ -15,7 +15,7 @@ TEST(CliDind, InnerBuildSurvivesRestartOnRunc) {
   const std::string name = unique_name("dind");
   Cleanup cleanup(name);
   TempDir ws("msb-dind-ws");
-  std::vector<std::string> args = {"sandbox", "create", name,      "--runtime", "runc", "--image",
+  std::vector<std::string> args = {"sandbox",  "create", name,      "--runtime",   "runc",  "--image",
                                    kDindImage, "--dind", "--start", "--workspace", ws.str()};
   for (const auto& a : run_label()) args.push_back(a);
   moat::test::RunOptions slow;
@@ -36,7 +36,8 @@ TEST(CliDind, InnerBuildSurvivesRestartOnRunc) {
 
   auto restarted = moat({"sandbox", "restart", name}, default_config(), slow);
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
-  auto after = moat({"sandbox", "exec", name, "--", "docker", "image", "inspect", "--format", "{{.Id}}", "msb-inner:1"});
+  auto after =
+      moat({"sandbox", "exec", name, "--", "docker", "image", "inspect", "--format", "{{.Id}}", "msb-inner:1"});
   EXPECT_EQ(after.exit_code, 0) << after.err;
   EXPECT_NE(after.out.find("sha256:"), std::string::npos) << after.out;
 

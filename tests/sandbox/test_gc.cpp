@@ -36,13 +36,13 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
   auto a = moat({"sandbox", "create", box, "--runtime", "runc", "--image", kBaseImage, "--start", "--volume",
                  vol + ":/data", "--label", run_label});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  auto h = moat({"sandbox", "create", host_box, "--runtime", "host", "--image", kBaseImage, "--start", "--label", run_label});
+  auto h = moat(
+      {"sandbox", "create", host_box, "--runtime", "host", "--image", kBaseImage, "--start", "--label", run_label});
   ASSERT_EQ(h.exit_code, 0) << h.err;
   auto k = moat({"sandbox", "create", keep, "--runtime", "runc", "--image", kBaseImage, "--label",
                  std::string(moat::kRunIdLabel) + "=" + other_run});
   ASSERT_EQ(k.exit_code, 0) << k.err;
-  const std::string net_id =
-      client().create_network(net, {{moat::kManagedLabel, "true"}, {moat::kRunIdLabel, run}});
+  const std::string net_id = client().create_network(net, {{moat::kManagedLabel, "true"}, {moat::kRunIdLabel, run}});
 
   auto dry = moat({"-o", "json", "gc", "--run-id", run, "--dry-run"});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
@@ -79,9 +79,9 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
 }
 
 TEST(Gc, EngineDownIsOneLineAndExit69) {
-  const auto config =
-      write_config("gc-engine-down.json", {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}},
-                                           {"plugins", {{"host", {{"state_dir", (scratch() / "host-state").string()}}}}}});
+  const auto config = write_config("gc-engine-down.json",
+                                   {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}},
+                                    {"plugins", {{"host", {{"state_dir", (scratch() / "host-state").string()}}}}}});
   auto r = moat({"gc", "--run-id", std::string(kRunId) + "-none"}, config);
   EXPECT_EQ(r.exit_code, 69) << r.err;
   ASSERT_EQ(lines(r.err).size(), 1u) << r.err;

@@ -111,7 +111,8 @@ TEST(ServiceRuntimes, HostSandboxesAreFoundAndListedNextToEngineOnes) {
   auto listing = fresh.list();
   EXPECT_TRUE(listing.failures.empty());
   int seen = 0;
-  for (const auto& s : listing.sandboxes) seen += (s.name == host_name && s.runtime == "host") + (s.name == runc_name && s.runtime == "runc");
+  for (const auto& s : listing.sandboxes)
+    seen += (s.name == host_name && s.runtime == "host") + (s.name == runc_name && s.runtime == "runc");
   EXPECT_EQ(seen, 2);
   fresh.remove(host_name);
   fresh.remove(runc_name);

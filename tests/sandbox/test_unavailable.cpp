@@ -80,10 +80,27 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
   Cleanup cleanup(name);
   TempDir ws("msb-ws");
   TempDir home("msb-home");
-  std::vector<std::string> args = {"sandbox", "create", name,       "--runtime", "sysbox",    "--image", kBaseImage,
-                                   "--workspace", ws.str(), "--home", home.str(), "--user",    "dev",
-                                   "--hostname", "devbox",  "-e",     "A=1",      "-v",        ws.str() + ":/ro:ro",
-                                   "--volume", name + "-data:/data"};
+  std::vector<std::string> args = {"sandbox",
+                                   "create",
+                                   name,
+                                   "--runtime",
+                                   "sysbox",
+                                   "--image",
+                                   kBaseImage,
+                                   "--workspace",
+                                   ws.str(),
+                                   "--home",
+                                   home.str(),
+                                   "--user",
+                                   "dev",
+                                   "--hostname",
+                                   "devbox",
+                                   "-e",
+                                   "A=1",
+                                   "-v",
+                                   ws.str() + ":/ro:ro",
+                                   "--volume",
+                                   name + "-data:/data"};
   for (const auto& a : run_label()) args.push_back(a);
   auto r = moat(args, config);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -144,8 +161,8 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
 }
 
 TEST(SysboxShape, HostNetworkIsRefusedNamingSysbox) {
-  const auto config =
-      write_config("sysbox-shape.json", {{"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
+  const auto config = write_config(
+      "sysbox-shape.json", {{"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
   const std::string name = unique_name("sysbox-hostnet");
   Cleanup cleanup(name);
   auto r = moat({"sandbox", "create", name, "--runtime", "sysbox", "--image", kBaseImage, "--network", "host"}, config);

@@ -12,8 +12,8 @@
 #include <optional>
 #include <set>
 
-#include <boost/program_options/value_semantic.hpp>
 #include <fmt/format.h>
+#include <boost/program_options/value_semantic.hpp>
 
 namespace moat::cli::commands {
 namespace po = boost::program_options;
@@ -65,7 +65,8 @@ void sweep_engine(Context& ctx, Sweep& s, const engine::LabelFilter& filter, std
       const std::string id = str_at(c, "Id");
       engine_ids.insert(id);
       const std::string name = container_name(c);
-      if (s.attempt("container " + name, [&] { client.remove_container(id, true, true); })) s.containers.push_back(name);
+      if (s.attempt("container " + name, [&] { client.remove_container(id, true, true); }))
+        s.containers.push_back(name);
     }
     for (const auto& v : client.list_volumes(filter)) {
       if (ctx.cancelled()) return void(s.interrupted = true);
@@ -172,12 +173,13 @@ Command gc() {
   return {
       .path = {"gc"},
       .summary = "Remove everything moat left behind",
-      .description = "Removes every engine container, volume and network labelled moat.managed=true\n"
-                     "(with --run-id, only those also labelled moat.run-id=ID), then the sandboxes\n"
-                     "runtimes keep outside the engine (the host runtime's scratch directories).\n"
-                     "Images prepared by 'moat image prepare' are caches and stay. Prints the\n"
-                     "counts. Exits 69 when the engine cannot be reached (runtime-kept sandboxes\n"
-                     "are still removed), 1 when something could not be removed.",
+      .description =
+          "Removes every engine container, volume and network labelled moat.managed=true\n"
+          "(with --run-id, only those also labelled moat.run-id=ID), then the sandboxes\n"
+          "runtimes keep outside the engine (the host runtime's scratch directories).\n"
+          "Images prepared by 'moat image prepare' are caches and stay. Prints the\n"
+          "counts. Exits 69 when the engine cannot be reached (runtime-kept sandboxes\n"
+          "are still removed), 1 when something could not be removed.",
       .options = options,
       .positionals = {},
       .run = run,

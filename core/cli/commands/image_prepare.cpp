@@ -70,12 +70,13 @@ Command image_prepare() {
   return {
       .path = {"image", "prepare"},
       .summary = "Build moat's offline images (cached)",
-      .description = "base  = moat/base:busybox   the host's static busybox (seconds)\n"
-                     "bench = moat/bench:bookworm debootstrap minbase + fio, make, gcc (minutes)\n"
-                     "dind  = moat/dind:bookworm  bench + docker.io, iptables\n"
-                     "Without IMAGE, all three. An image already current in the engine costs\n"
-                     "nothing; a cached tarball in /var/cache/moat/images is imported again\n"
-                     "without rebuilding. Progress goes to stderr.",
+      .description =
+          "base  = moat/base:busybox   the host's static busybox (seconds)\n"
+          "bench = moat/bench:bookworm debootstrap minbase + fio, make, gcc (minutes)\n"
+          "dind  = moat/dind:bookworm  bench + docker.io, iptables\n"
+          "Without IMAGE, all three. An image already current in the engine costs\n"
+          "nothing; a cached tarball in /var/cache/moat/images is imported again\n"
+          "without rebuilding. Progress goes to stderr.",
       .options = {},
       .positionals = {{.name = "image", .description = "base, bench or dind", .required = false, .repeatable = true}},
       .run = run,

@@ -22,7 +22,8 @@ SandboxSpec spec_from(Context& ctx) {
   spec.name = ctx.arg("name");
   spec.runtime = option_value(ctx, "runtime");
   spec.image = option_value(ctx, "image");
-  if (spec.image.empty()) throw UsageError("missing --image IMG (e.g. moat/base:busybox; see 'moat image prepare')", kHelpFor);
+  if (spec.image.empty())
+    throw UsageError("missing --image IMG (e.g. moat/base:busybox; see 'moat image prepare')", kHelpFor);
   spec.hostname = option_value(ctx, "hostname");
   spec.user = option_value(ctx, "user");
   spec.workspace = option_value(ctx, "workspace");

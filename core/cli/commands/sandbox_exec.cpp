@@ -21,7 +21,8 @@ int run(Context& ctx) {
   ExecRequest request;
   request.name = ctx.arg("name");
   request.argv = ctx.args("cmd");
-  if (request.argv.empty()) throw UsageError("missing the command to run: moat sandbox exec NAME -- CMD [ARG...]", kHelpFor);
+  if (request.argv.empty())
+    throw UsageError("missing the command to run: moat sandbox exec NAME -- CMD [ARG...]", kHelpFor);
   request.env = key_values(option_values(ctx, "env"), "-e", kHelpFor);
   request.workdir = option_value(ctx, "workdir");
   request.user = option_value(ctx, "user");
@@ -61,14 +62,17 @@ Command sandbox_exec() {
   return {
       .path = {"sandbox", "exec"},
       .summary = "Run a command in a sandbox; its exit code is moat's",
-      .description = "Put the command after '--'. Its stdout goes to stdout and its stderr to\n"
-                     "stderr, unmixed; moat exits with the command's exit code. With -o json,\n"
-                     "prints {\"exit_code\", \"stdout\", \"stderr\", \"duration_ms\"} and still exits\n"
-                     "with the command's code. Failures of moat itself use the usual codes (66:\n"
-                     "no such sandbox, 75: --timeout passed).",
+      .description =
+          "Put the command after '--'. Its stdout goes to stdout and its stderr to\n"
+          "stderr, unmixed; moat exits with the command's exit code. With -o json,\n"
+          "prints {\"exit_code\", \"stdout\", \"stderr\", \"duration_ms\"} and still exits\n"
+          "with the command's code. Failures of moat itself use the usual codes (66:\n"
+          "no such sandbox, 75: --timeout passed).",
       .options = options,
       .positionals = {sandbox_name_positional(),
-                      {.name = "cmd", .description = "the command and its arguments, after '--'", .required = true,
+                      {.name = "cmd",
+                       .description = "the command and its arguments, after '--'",
+                       .required = true,
                        .repeatable = true}},
       .run = run,
   };

@@ -19,8 +19,9 @@ Command sandbox_inspect() {
   return {
       .path = {"sandbox", "inspect"},
       .summary = "Show one sandbox: runtime, state, mounts, networks, labels",
-      .description = "Each loaded runtime is asked in turn (the default first) until one owns the\n"
-                     "sandbox. -o json prints {\"sandbox\": {...}}. Exits 66 when none does.",
+      .description =
+          "Each loaded runtime is asked in turn (the default first) until one owns the\n"
+          "sandbox. -o json prints {\"sandbox\": {...}}. Exits 66 when none does.",
       .options = {},
       .positionals = {sandbox_name_positional()},
       .run = run,

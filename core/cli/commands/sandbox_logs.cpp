@@ -26,8 +26,9 @@ Command sandbox_logs() {
   return {
       .path = {"sandbox", "logs"},
       .summary = "Print a sandbox's main-process output",
-      .description = "The output so far, as the runtime kept it: stdout to stdout, stderr to\n"
-                     "stderr (-o json: {\"stdout\", \"stderr\"}).",
+      .description =
+          "The output so far, as the runtime kept it: stdout to stdout, stderr to\n"
+          "stderr (-o json: {\"stdout\", \"stderr\"}).",
       .options = {},
       .positionals = {sandbox_name_positional()},
       .run = run,

@@ -46,10 +46,11 @@ Command sandbox_ls() {
   return {
       .path = {"sandbox", "ls"},
       .summary = "List the sandboxes of every runtime",
-      .description = "Asks every loaded runtime for its sandboxes. A runtime that cannot answer\n"
-                     "(e.g. the engine is down) gets one line on stderr and the exit code says\n"
-                     "so (69), while the others are still listed. -o json: {\"sandboxes\": [...],\n"
-                     "\"errors\": [{\"runtime\", \"code\", \"message\"}]}.",
+      .description =
+          "Asks every loaded runtime for its sandboxes. A runtime that cannot answer\n"
+          "(e.g. the engine is down) gets one line on stderr and the exit code says\n"
+          "so (69), while the others are still listed. -o json: {\"sandboxes\": [...],\n"
+          "\"errors\": [{\"runtime\", \"code\", \"message\"}]}.",
       .options = {},
       .positionals = {},
       .run = run,

@@ -25,8 +25,9 @@ Command sandbox_restart() {
   return {
       .path = {"sandbox", "restart"},
       .summary = "Restart a sandbox",
-      .description = "Stops (waiting up to --timeout seconds) and starts the sandbox again, and\n"
-                     "its inner Docker engine when it has one.",
+      .description =
+          "Stops (waiting up to --timeout seconds) and starts the sandbox again, and\n"
+          "its inner Docker engine when it has one.",
       .options =
           [](po::options_description& d) {
             d.add_options()("timeout", po::value<double>()->default_value(10)->value_name("S"),

@@ -26,10 +26,11 @@ Command sandbox_rm() {
   return {
       .path = {"sandbox", "rm"},
       .summary = "Remove a sandbox and the volumes moat made for it",
-      .description = "Removes the sandbox whether it runs or not, and the volumes moat created\n"
-                     "for it (e.g. the inner Docker store). Host directories bound with\n"
-                     "--workspace, --home or -v are left alone. Exits 66 when there is no such\n"
-                     "sandbox.",
+      .description =
+          "Removes the sandbox whether it runs or not, and the volumes moat created\n"
+          "for it (e.g. the inner Docker store). Host directories bound with\n"
+          "--workspace, --home or -v are left alone. Exits 66 when there is no such\n"
+          "sandbox.",
       .options = {},
       .positionals = {sandbox_name_positional()},
       .run = run,

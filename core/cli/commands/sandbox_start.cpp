@@ -20,8 +20,9 @@ Command sandbox_start() {
   return {
       .path = {"sandbox", "start"},
       .summary = "Start a sandbox",
-      .description = "Starting a running sandbox is not an error. Exits 66 when no runtime has\n"
-                     "a sandbox of that name.",
+      .description =
+          "Starting a running sandbox is not an error. Exits 66 when no runtime has\n"
+          "a sandbox of that name.",
       .options = {},
       .positionals = {sandbox_name_positional()},
       .run = run,

@@ -25,9 +25,10 @@ Command sandbox_stop() {
   return {
       .path = {"sandbox", "stop"},
       .summary = "Stop a sandbox (its data stays)",
-      .description = "Asks the main process to stop and kills it after --timeout seconds. An inner\n"
-                     "Docker engine is shut down cleanly first. Stopping a stopped sandbox is not\n"
-                     "an error.",
+      .description =
+          "Asks the main process to stop and kills it after --timeout seconds. An inner\n"
+          "Docker engine is shut down cleanly first. Stopping a stopped sandbox is not\n"
+          "an error.",
       .options =
           [](po::options_description& d) {
             d.add_options()("timeout", po::value<double>()->default_value(10)->value_name("S"),

@@ -48,8 +48,7 @@ void print_sandbox(Output& out, const SandboxInfo& info) {
 std::pair<std::string, std::string> split_key_value(const std::string& text, const std::string& option,
                                                     const std::string& help_for) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw UsageError(option + " '" + text + "': expected KEY=VALUE", help_for);
+  if (eq == std::string::npos || eq == 0) throw UsageError(option + " '" + text + "': expected KEY=VALUE", help_for);
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 

@@ -38,7 +38,7 @@ class Cancelled : public moat::Error {
 // What `list()` found: every sandbox of every runtime that could list, and
 // the runtimes that could not (engine down, plugin error), with why.
 struct SandboxListing {
-  std::vector<SandboxInfo> sandboxes;  // by runtime, then name
+  std::vector<SandboxInfo> sandboxes;                         // by runtime, then name
   std::vector<std::pair<std::string, moat::Error>> failures;  // runtime id, error
 };
 
