@@ -12,10 +12,13 @@ fail() { echo "package-check: $*" >&2; exit 1; }
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 [ "$prefix" = /usr ] || fail "configure $build with -DCMAKE_INSTALL_PREFIX=/usr (it has '$prefix')"
 
-# cpack builds what is installed (the 'all' target) first.
+# cpack builds what is installed (the 'all' target) first. Old packages go
+# first so that the one checked is the one just built.
+rm -f "$build"/moat_*.deb
 (cd "$build" && cpack -G DEB) > "$build/package-check.log" 2>&1 || { tail -40 "$build/package-check.log"; fail "cpack failed"; }
-deb=$(ls -t "$build"/moat_*.deb | head -n 1)
-[ -f "$deb" ] || fail "no moat_*.deb in $build"
+debs=("$build"/moat_*.deb)
+deb=${debs[0]}
+[ -f "$deb" ] || fail "cpack made no moat_*.deb in $build"
 echo "package-check: built $deb"
 
 field() { dpkg-deb -f "$deb" "$1"; }

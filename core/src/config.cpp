@@ -16,6 +16,23 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using pointer = json::json_pointer;
 
+// A document nested deeper than any real configuration is refused while it
+// is parsed: merging and copying recurse over it and must not overflow the stack.
+constexpr int kMaxNesting = 64;
+
+// Messages are one line: control characters from the file (in a key or a
+// value) are shown escaped.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    else
+      out += c;
+  }
+  return out;
+}
+
 // The same rule the plugin ABI puts on ids, so a section can only be keyed
 // by a name a plugin could have.
 bool is_plugin_id(std::string_view s) {
@@ -59,10 +76,10 @@ class Validator {
  private:
   [[noreturn]] void fail(const pointer& at, const std::string& what) const {
     throw ConfigError(ConfigError::Kind::invalid, origin_,
-                      fmt::format("{}: {}: {}", origin_.string(), at.to_string(), what));
+                      printable(fmt::format("{}: {}: {}", origin_.string(), at.to_string(), what)));
   }
   void warn(const pointer& at, const std::string& what) const {
-    warnings_.push_back(fmt::format("{}: {}: {}", origin_.string(), at.to_string(), what));
+    warnings_.push_back(printable(fmt::format("{}: {}: {}", origin_.string(), at.to_string(), what)));
   }
   [[noreturn]] void wrong_type(const pointer& at, std::string_view expected, const json& got) const {
     fail(at, fmt::format("expected {}, got {}", expected, got.type_name()));
@@ -174,11 +191,20 @@ json Config::plugin_config(std::string_view id) const {
 }
 
 json parse_config_document(std::string_view text, const fs::path& origin, std::vector<std::string>& warnings) {
+  const json::parser_callback_t limit = [&origin](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxNesting)
+      throw ConfigError(ConfigError::Kind::invalid, origin,
+                        printable(fmt::format("{}: nested deeper than {} levels", origin.string(), kMaxNesting)));
+    return true;
+  };
   json doc;
   try {
-    doc = json::parse(text.begin(), text.end());
+    doc = json::parse(text.begin(), text.end(), limit);
   } catch (const json::parse_error& e) {
-    throw ConfigError(ConfigError::Kind::syntax, origin, syntax_message(origin, text, e));
+    throw ConfigError(ConfigError::Kind::syntax, origin, printable(syntax_message(origin, text, e)));
+  } catch (const json::out_of_range& e) {
+    // A number beyond double ("1e400") is refused with out_of_range, not parse_error.
+    throw ConfigError(ConfigError::Kind::syntax, origin, printable(fmt::format("{}: syntax error: {}", origin.string(), e.what())));
   }
   Validator(origin, warnings).document(doc);
   return doc;

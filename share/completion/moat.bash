@@ -4,6 +4,10 @@
 # from `moat help --commands`, a command's options from its own --help, and
 # runtime ids from `moat plugins list -o json`, so the completion follows the
 # binary it completes.
+#
+# COMPREPLY=($(compgen ...)) and splitting command paths into words is the
+# usual completion idiom: candidates never contain spaces here.
+# shellcheck disable=SC2086,SC2206,SC2207
 
 # Global options that take a value (their value is not a command word).
 _moat_global_with_arg='--config|--plugin-path|--log-level|-o|--output'
@@ -81,16 +85,17 @@ _moat() {
     return 0
   fi
 
-  # The next word of a command path.
+  # The next word of a command path (after `help`, of the command it names).
   local -a pw
+  [[ $path == help ]] && words=("${words[@]:1}")
   local n=${#words[@]} nexts=""
   while IFS= read -r p; do
     pw=($p)
     [[ ${#pw[@]} -gt $n && "${pw[*]:0:$n}" == "${words[*]}" ]] && nexts+=" ${pw[n]}"
   done <<< "$cmdpaths"
-  if [[ -n $nexts && ( -z $path || $path != "${words[*]}" || $path == help ) ]]; then
-    COMPREPLY=($(compgen -W "$nexts" -- "$cur"))
-    [[ ${#COMPREPLY[@]} -gt 0 || $path != help ]] && return 0
+  if [[ -n $nexts ]]; then
+    COMPREPLY=($(compgen -W "$(printf '%s\n' $nexts | sort -u)" -- "$cur"))
+    return 0
   fi
 
   # Positional arguments of a complete command.

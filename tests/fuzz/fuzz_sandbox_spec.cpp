@@ -11,6 +11,7 @@
 //   @T/root/etc -> /etc    symlink escaping the root (absolute)
 //   @T/root/loop -> loop   a symlink loop
 //   @T/outside/            a directory outside the root
+//   @T/outside/a\nb/       ... and one whose name holds a newline
 //
 // Invariants: each validator accepts or throws moat::Error(MOAT_E_INVALID)
 // with one printable line; validate_spec without roots agrees with
@@ -50,7 +51,7 @@ class Scratch {
     if (::mkdtemp(pattern.data()) == nullptr) finding("mkdtemp failed");
     dir_ = pattern;
     fs::create_directories(dir_ / "root" / "ws");
-    fs::create_directories(dir_ / "outside");
+    fs::create_directories(dir_ / "outside" / "a\nb");
     { std::FILE* f = std::fopen((dir_ / "root" / "file").c_str(), "w"); if (f) std::fclose(f); }
     fs::create_symlink("..", dir_ / "root" / "up");
     fs::create_symlink("/etc", dir_ / "root" / "etc");

@@ -25,18 +25,15 @@ bool has_dotdot_component(std::string_view path) {
   return false;
 }
 
-// Shows a value inside a message without letting control characters break
-// the one-line rule.
-std::string shown(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      out += '?';
-    else
-      out += c;
-  }
-  return out + "'";
+// A value inside a message without control characters that would break the
+// one-line rule; shown() also quotes it.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+  return out;
 }
+
+std::string shown(std::string_view s) { return "'" + printable(s) + "'"; }
 
 }  // namespace
 
@@ -66,13 +63,13 @@ void check_user_name(const std::string& user, const char* field) {
 void check_host_path(const std::string& path, const std::string& field, bool must_be_directory) {
   if (path.empty()) invalid(field + ": the host path is empty; give an absolute path");
   if (path.front() != '/')
-    invalid(field + ": host path " + shown(path) + " is relative; give an absolute path (e.g. $PWD/" + path + ")");
+    invalid(field + ": host path " + shown(path) + " is relative; give an absolute path (e.g. $PWD/" + printable(path) + ")");
   if (has_dotdot_component(path))
     invalid(field + ": host path " + shown(path) + " contains '..'; give the resolved absolute path");
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st))
-    invalid(field + ": host path " + shown(path) + " does not exist; create it first (mkdir -p " + path + ")");
+    invalid(field + ": host path " + shown(path) + " does not exist; create it first (mkdir -p " + printable(path) + ")");
   if (must_be_directory && !std::filesystem::is_directory(st))
     invalid(field + ": host path " + shown(path) + " is not a directory");
 }
