@@ -73,10 +73,10 @@ TEST(Requirements, UnknownOrDeclaredRowsCannotBeRequired) {
 TEST(Requirements, RowsFollowTheSeedsTableOrder) {
   std::vector<std::string> got;
   for (const auto& r : requirement_catalogue()) got.push_back(r.id);
-  EXPECT_EQ(got, (std::vector<std::string>{"docker-in-docker", "persistent-dind", "persistent-workspace", "bind-mounts",
-                                           "dynamic-networking", "unprivileged", "isolation", "simple-api",
-                                           "good-performance", "boot-time", "host-requirements",
-                                           "low-ops-complexity"}));
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"docker-in-docker", "persistent-dind", "persistent-workspace", "bind-mounts",
+                                      "dynamic-networking", "unprivileged", "isolation", "simple-api",
+                                      "good-performance", "boot-time", "host-requirements", "low-ops-complexity"}));
   EXPECT_EQ(boot_verdict(900), Verdict::yes);
   EXPECT_EQ(boot_verdict(3000), Verdict::partial);
   EXPECT_EQ(boot_verdict(6000), Verdict::no);

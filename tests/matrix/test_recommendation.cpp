@@ -42,8 +42,8 @@ struct Fixture {
                                                  {"nodind", cell(Verdict::yes)},
                                                  {"halfnet", cell(Verdict::partial, "restarted on connect")},
                                                  {"gone", cell(Verdict::unavailable, "not installed here")}}));
-    rows.push_back(row_of("boot-time", {{"fast", boot(400)}, {"slow", boot(2500)}, {"nodind", boot(100)},
-                                        {"halfnet", boot(50)}}));
+    rows.push_back(
+        row_of("boot-time", {{"fast", boot(400)}, {"slow", boot(2500)}, {"nodind", boot(100)}, {"halfnet", boot(50)}}));
   }
 };
 
@@ -76,8 +76,9 @@ TEST(Recommendation, SaysWhichRequirementRulesEachOtherColumnOutWithEvidence) {
   EXPECT_EQ(r.ruled_out[1].failures[0].verdict, Verdict::partial);
   EXPECT_EQ(r.ruled_out[2].column, "gone");
   EXPECT_EQ(r.ruled_out[2].failures.size(), 2U);
-  EXPECT_NE(r.text.find("nodind is ruled out by docker-in-docker no (docker-in-docker: inner dockerd: permission denied)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.text.find("nodind is ruled out by docker-in-docker no (docker-in-docker: inner dockerd: permission denied)"),
+      std::string::npos)
       << r.text;
   EXPECT_NE(r.text.find("gone: unavailable here (not installed here)"), std::string::npos) << r.text;
 }

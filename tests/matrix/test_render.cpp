@@ -20,7 +20,8 @@ MatrixReport sample_report() {
   MatrixReport r;
   r.run_id = "mx-test";
   r.host = {{"kernel", "6.1.0"}, {"os", "Debian"}};
-  r.columns = {column("runc"), column("sysbox", false, "runtime 'sysbox-runc' is not registered with the Docker engine")};
+  r.columns = {column("runc"),
+               column("sysbox", false, "runtime 'sysbox-runc' is not registered with the Docker engine")};
   r.columns[0].version = "1.1.5";
   Row dind{*find_requirement(row::docker_in_docker), {}};
   Cell no = cell(Verdict::no, "without a DinD mode the inner dockerd does not start: iptables | denied");

@@ -77,8 +77,8 @@ void probe_bind_mounts(ProbeContext& ctx, Cell& cell) {
   const bool chowned = ::chown((rw / "from-host").c_str(), kHostUid, kHostGid) == 0;
   const std::string host_owner = chowned ? std::to_string(kHostUid) + ":" + std::to_string(kHostGid)
                                          : std::to_string(::getuid()) + ":" + std::to_string(::getgid());
-  rec.fact("host", "created " + (rw / "from-host").string() + " owned by " + host_owner + ", and " +
-                       (ro / "ro-file").string(),
+  rec.fact("host",
+           "created " + (rw / "from-host").string() + " owned by " + host_owner + ", and " + (ro / "ro-file").string(),
            token);
 
   const std::string name = ctx.name("bind");

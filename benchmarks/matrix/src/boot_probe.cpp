@@ -42,7 +42,8 @@ void probe_boot_time(ProbeContext& ctx, Cell& cell, int samples) {
     try {
       rec.create(ctx.spec(name, "boot-time"), true);
       ExecResult r = rec.exec(name, {"true"}, 30);
-      if (r.exit_code != 0) throw moat::Error(MOAT_E_FAILED, "the first exec (true) exited " + std::to_string(r.exit_code));
+      if (r.exit_code != 0)
+        throw moat::Error(MOAT_E_FAILED, "the first exec (true) exited " + std::to_string(r.exit_code));
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       ok.push_back(ms);
       all.push_back(std::round(ms * 10) / 10);

@@ -75,7 +75,8 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
   } catch (const moat::Error& e) {
     // With the DinD mode the plugin starts the inner dockerd as part of start:
     // its failure is the answer.
-    const std::string what = mode ? "the sandbox in the runtime's DinD mode did not start: " : "the sandbox did not start: ";
+    const std::string what =
+        mode ? "the sandbox in the runtime's DinD mode did not start: " : "the sandbox did not start: ";
     rec.decide(Verdict::no, what + e.what());
     Recorder(ctx, persistent).decide(Verdict::no, needs + "docker-in-docker failed: " + what + e.what());
     return;
@@ -149,13 +150,13 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
   const std::string store = trim(mount.stdout_data);
   const std::string where = store.empty() ? "the sandbox's own filesystem" : store;
   if (after.exit_code == 0 && after_id == image_id)
-    prec.decide(Verdict::yes, "the inner image " + tag + " is still there after stop/start (/var/lib/docker on " +
-                                  where + ")");
+    prec.decide(Verdict::yes,
+                "the inner image " + tag + " is still there after stop/start (/var/lib/docker on " + where + ")");
   else if (after.exit_code == 0)
     prec.decide(Verdict::partial, "an image tagged " + tag + " exists after stop/start, but with another id");
   else
-    prec.decide(Verdict::no, "the inner image is gone after stop/start (/var/lib/docker on " + where + "): " +
-                                 why(after));
+    prec.decide(Verdict::no,
+                "the inner image is gone after stop/start (/var/lib/docker on " + where + "): " + why(after));
 }
 
 }  // namespace moat::matrix

@@ -36,11 +36,17 @@ HarnessFigures read_harness_figures(const std::filesystem::path& results) {
   if (!r.complete) h.warnings.push_back("the results file is from an unfinished run");
   for (const auto& s : a.summaries) {
     if (!s.stats) continue;
-    json f = {{"scenario", s.scenario}, {"metric", s.metric}, {"unit", s.unit}, {"median", round1(s.stats->median)},
-              {"n", s.n_ok}, {"noisy", s.noisy}, {"baseline", s.baseline}};
-    if (s.ratio) f["ratio"] = {{"estimate", std::round(s.ratio->estimate * 1000) / 1000},
-                               {"low", std::round(s.ratio->lower * 1000) / 1000},
-                               {"high", std::round(s.ratio->upper * 1000) / 1000}};
+    json f = {{"scenario", s.scenario},
+              {"metric", s.metric},
+              {"unit", s.unit},
+              {"median", round1(s.stats->median)},
+              {"n", s.n_ok},
+              {"noisy", s.noisy},
+              {"baseline", s.baseline}};
+    if (s.ratio)
+      f["ratio"] = {{"estimate", std::round(s.ratio->estimate * 1000) / 1000},
+                    {"low", std::round(s.ratio->lower * 1000) / 1000},
+                    {"high", std::round(s.ratio->upper * 1000) / 1000}};
     if (s.error_rate > 0) f["error_rate"] = s.error_rate;
     h.figures[s.runtime].push_back(f);
   }

@@ -128,10 +128,10 @@ std::string filesystem_type(const fs::path& path) {
   struct statfs s {};
   if (::statfs(path.c_str(), &s) != 0) return "unknown";
   static const std::map<unsigned long, std::string> names = {
-      {0xEF53, "ext4"},       {0x58465342, "xfs"},      {0x9123683E, "btrfs"}, {0x01021994, "tmpfs"},
+      {0xEF53, "ext4"},        {0x58465342, "xfs"},     {0x9123683E, "btrfs"}, {0x01021994, "tmpfs"},
       {0x794C7630, "overlay"}, {0x63677270, "cgroup2"}, {0x27e0eb, "cgroup"},  {0x6969, "nfs"},
-      {0x4d44, "vfat"},       {0xF2F52010, "f2fs"},     {0x2fc12fc1, "zfs"},   {0x65735546, "fuse"},
-      {0x858458f6, "ramfs"},  {0x73717368, "squashfs"}};
+      {0x4d44, "vfat"},        {0xF2F52010, "f2fs"},    {0x2fc12fc1, "zfs"},   {0x65735546, "fuse"},
+      {0x858458f6, "ramfs"},   {0x73717368, "squashfs"}};
   auto it = names.find(static_cast<unsigned long>(s.f_type));
   if (it != names.end()) return it->second;
   char buf[32];
@@ -142,7 +142,7 @@ std::string filesystem_type(const fs::path& path) {
 std::optional<std::pair<int, int>> idmap_min_kernel(const std::string& filesystem) {
   // Linux's FS_ALLOW_IDMAP, by the release that added it per filesystem.
   static const std::map<std::string, std::pair<int, int>> since = {
-      {"ext4", {5, 12}}, {"xfs", {5, 12}},  {"vfat", {5, 12}},    {"btrfs", {5, 15}},
+      {"ext4", {5, 12}}, {"xfs", {5, 12}},     {"vfat", {5, 12}}, {"btrfs", {5, 15}},
       {"f2fs", {5, 18}}, {"overlay", {5, 19}}, {"tmpfs", {6, 3}}, {"fuse", {6, 12}}};
   auto it = since.find(filesystem);
   if (it == since.end()) return std::nullopt;

@@ -24,13 +24,15 @@ struct Need {
 
 bool engine_has_runtime(const json& host, const std::string& name) {
   const json rts = host.value("engine", json::object()).value("runtimes", json::array());
-  return std::any_of(rts.begin(), rts.end(), [&](const json& r) { return r.is_string() && r.get<std::string>() == name; });
+  return std::any_of(rts.begin(), rts.end(),
+                     [&](const json& r) { return r.is_string() && r.get<std::string>() == name; });
 }
 
 bool engine_has_runtime_like(const json& host, const std::string& part) {
   const json rts = host.value("engine", json::object()).value("runtimes", json::array());
-  return std::any_of(rts.begin(), rts.end(),
-                     [&](const json& r) { return r.is_string() && r.get<std::string>().find(part) != std::string::npos; });
+  return std::any_of(rts.begin(), rts.end(), [&](const json& r) {
+    return r.is_string() && r.get<std::string>().find(part) != std::string::npos;
+  });
 }
 
 std::string jstr(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
@@ -38,10 +40,12 @@ std::string jstr(const json& j) { return j.is_string() ? j.get<std::string>() : 
 Need kvm_need(const json& host) {
   const json kvm = host.value("kvm", json::object());
   const bool usable = kvm.value("dev_kvm_openable", false);
-  std::string seen = kvm.value("dev_kvm", false) ? (usable ? "/dev/kvm present and usable" : "/dev/kvm present, not openable")
-                                                 : "no /dev/kvm";
-  seen += "; modules " + jstr(kvm.value("modules", json::array())) + "; nested " + jstr(kvm.value("nested", json::object())) +
-          "; VT-x/AMD-V flags " + (kvm.value("cpu_vmx_or_svm", false) ? "yes" : "no") + "; in a VM " +
+  std::string seen = kvm.value("dev_kvm", false)
+                         ? (usable ? "/dev/kvm present and usable" : "/dev/kvm present, not openable")
+                         : "no /dev/kvm";
+  seen += "; modules " + jstr(kvm.value("modules", json::array())) + "; nested " +
+          jstr(kvm.value("nested", json::object())) + "; VT-x/AMD-V flags " +
+          (kvm.value("cpu_vmx_or_svm", false) ? "yes" : "no") + "; in a VM " +
           (kvm.value("running_in_vm", false) ? "yes" : "no");
   return {"/dev/kvm usable (hardware virtualization, or nested virtualization inside a cloud VM)", usable, seen};
 }
@@ -64,9 +68,10 @@ std::vector<Need> needs_for(const Column& col, const json& host) {
   if (rt == "firecracker" || rt == "flintlock") {
     n.push_back(kvm_need(host));
     if (rt == "flintlock")
-      n.push_back({"runs on the host or a VM, not inside a container (the seed's blocker: no nested virtualization "
-                   "where the platform's containers live)",
-                   true, "not checked: moat has no Flintlock plugin", true, false});
+      n.push_back(
+          {"runs on the host or a VM, not inside a container (the seed's blocker: no nested virtualization "
+           "where the platform's containers live)",
+           true, "not checked: moat has no Flintlock plugin", true, false});
     return n;
   }
   n.push_back(engine_need(host));
@@ -88,7 +93,8 @@ std::vector<Need> needs_for(const Column& col, const json& host) {
                  engine_has_runtime(host, "sysbox-runc"), "", false});
     const json idm = host.value("idmapped_mounts", json::object());
     const bool shiftfs = host.value("shiftfs_module", false);
-    n.push_back({"kernel >= 5.12 (ID-mapped mounts) or the shiftfs module", idm.value("kernel_supports", false) || shiftfs,
+    n.push_back({"kernel >= 5.12 (ID-mapped mounts) or the shiftfs module",
+                 idm.value("kernel_supports", false) || shiftfs,
                  "kernel " + kernel + (shiftfs ? ", shiftfs loaded" : ", no shiftfs")});
     n.push_back({"ID-mapped mounts on the filesystem of the bound directories", idm.value("supported", false),
                  jstr(idm.value("workdir_filesystem", json())) + " at " + jstr(idm.value("workdir", json())) +
@@ -110,17 +116,20 @@ void probe_host_requirements(const Column& col, const json& host, Cell& cell) {
   json list = json::array();
   std::string missing_host, caveats;
   for (const Need& n : needs) {
-    list.push_back({{"need", n.what}, {"met", n.met}, {"seen", n.seen}, {"host_level", n.host_level},
-                    {"blocking", n.blocking}});
+    list.push_back(
+        {{"need", n.what}, {"met", n.met}, {"seen", n.seen}, {"host_level", n.host_level}, {"blocking", n.blocking}});
     if (n.met) continue;
-    if (n.host_level && n.blocking) missing_host += (missing_host.empty() ? "" : "; ") + n.what;
-    else if (!n.blocking) caveats += (caveats.empty() ? "" : "; ") + n.what + " (" + n.seen + ")";
+    if (n.host_level && n.blocking)
+      missing_host += (missing_host.empty() ? "" : "; ") + n.what;
+    else if (!n.blocking)
+      caveats += (caveats.empty() ? "" : "; ") + n.what + " (" + n.seen + ")";
   }
   cell.facts["needs"] = list;
   cell.facts["kernel"] = host.value("kernel", "");
   cell.facts["cgroup"] = host.value("cgroup", json::object());
-  if (col.has_plugin) cell.facts["plugin_probe"] = {{"available", col.available}, {"reason", col.reason},
-                                                    {"version", col.version}, {"details", col.probe_details}};
+  if (col.has_plugin)
+    cell.facts["plugin_probe"] = {
+        {"available", col.available}, {"reason", col.reason}, {"version", col.version}, {"details", col.probe_details}};
   Step s;
   s.kind = "host";
   s.what = "checked " + std::to_string(needs.size()) + " host requirement(s) of " + col.id +
@@ -142,7 +151,8 @@ void probe_host_requirements(const Column& col, const json& host, Cell& cell) {
     cell.summary = "works here with a caveat: " + (caveat.empty() ? caveats : caveat);
   } else {
     cell.verdict = Verdict::yes;
-    cell.summary = needs.empty() ? "nothing needed of the host" : "every host requirement is met (" + std::to_string(needs.size()) + " checked)";
+    cell.summary = needs.empty() ? "nothing needed of the host"
+                                 : "every host requirement is met (" + std::to_string(needs.size()) + " checked)";
   }
 }
 

@@ -79,12 +79,13 @@ void probe_isolation(ProbeContext& ctx, Cell& cell) {
   cell.facts["dev_entries"] = devs;
   cell.facts["host_dev_entries"] = host_devs;
 
-  const std::string seen = "kernel " + kernel + (own_kernel ? " (its own; host " + str(host, "kernel") + ")" : " (the host's)") +
-                           ", " + kv["procs"] + " processes, " + std::to_string(devs) + "/" +
-                           std::to_string(host_devs) + " /dev entries";
+  const std::string seen =
+      "kernel " + kernel + (own_kernel ? " (its own; host " + str(host, "kernel") + ")" : " (the host's)") + ", " +
+      kv["procs"] + " processes, " + std::to_string(devs) + "/" + std::to_string(host_devs) + " /dev entries";
   if (host_pids)
     rec.decide(Verdict::no, "host processes are visible (" +
-                                std::string(self_visible ? "this moat process" : "the engine's dockerd") + "); " + seen);
+                                std::string(self_visible ? "this moat process" : "the engine's dockerd") + "); " +
+                                seen);
   else if (host_devices)
     rec.decide(Verdict::no, "the host's devices are visible; " + seen);
   else if (own_kernel)

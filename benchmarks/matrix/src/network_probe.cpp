@@ -17,8 +17,7 @@ namespace {
 constexpr int kPeerPort = 8080;
 
 // The peer: busybox httpd serving a token ($0).
-constexpr const char* kPeerServer =
-    "mkdir -p /www && echo \"$0\" > /www/index.html && exec httpd -f -p 8080 -h /www";
+constexpr const char* kPeerServer = "mkdir -p /www && echo \"$0\" > /www/index.html && exec httpd -f -p 8080 -h /www";
 
 // IPv4 addresses the sandbox has, one per line (busybox ip, else the kernel's fib_trie).
 constexpr const char* kAddresses = R"sh(
@@ -140,15 +139,17 @@ void probe_dynamic_networking(ProbeContext& ctx, Cell& cell) {
 
   const std::string engine_rt = ctx.column().engine_runtime;
   const json& details = ctx.column().probe_details;
-  const std::string caveat =
-      details.is_object() && details.contains("caveat") && details["caveat"].is_string() ? details["caveat"].get<std::string>() : "";
+  const std::string caveat = details.is_object() && details.contains("caveat") && details["caveat"].is_string()
+                                 ? details["caveat"].get<std::string>()
+                                 : "";
   if (reached && disconnected && address_gone && not_restarted)
-    rec.decide(Verdict::yes, "connected while running, reached the peer at " + peer_ip + ":8080, disconnected; no restart");
+    rec.decide(Verdict::yes,
+               "connected while running, reached the peer at " + peer_ip + ":8080, disconnected; no restart");
   else if (reached)
     rec.decide(Verdict::partial, std::string("reached the peer after connecting, but ") +
-                                     (!disconnected      ? "disconnecting failed"
-                                      : !address_gone    ? "the address stayed after disconnecting"
-                                                         : "the sandbox was restarted"));
+                                     (!disconnected   ? "disconnecting failed"
+                                      : !address_gone ? "the address stayed after disconnecting"
+                                                      : "the sandbox was restarted"));
   else if (!sees_interface)
     rec.decide(Verdict::no, "the engine attached the network (address " + subject_ip +
                                 ") but the sandbox never saw it" +

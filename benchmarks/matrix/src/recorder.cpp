@@ -34,8 +34,7 @@ std::string describe_spec(const SandboxSpec& s) {
   if (s.dind) out += ", DinD mode";
   if (!s.workspace.empty()) out += ", workspace " + s.workspace;
   if (!s.home.empty()) out += ", home " + s.home;
-  for (const auto& m : s.mounts)
-    out += ", " + m.type + " " + m.source + ":" + m.target + (m.read_only ? ":ro" : "");
+  for (const auto& m : s.mounts) out += ", " + m.type + " " + m.source + ":" + m.target + (m.read_only ? ":ro" : "");
   if (!s.network.empty()) out += ", network " + s.network;
   if (!s.command.empty()) out += ", command " + show_argv(s.command);
   return out + ")";
@@ -68,7 +67,9 @@ std::string last_line_of(const std::string& text) {
 }
 
 Recorder::Recorder(ProbeContext& ctx, Cell& cell)
-    : ctx_(ctx), cell_(cell), deadline_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.run().probe_timeout)) {}
+    : ctx_(ctx),
+      cell_(cell),
+      deadline_(std::chrono::duration_cast<std::chrono::milliseconds>(ctx.run().probe_timeout)) {}
 
 std::size_t Recorder::begin(const std::string& kind, const std::string& what) {
   if (ctx_.cancelled()) throw moat::Error(MOAT_E_FAILED, "interrupted before " + what);
@@ -127,8 +128,8 @@ void Recorder::disconnect(const std::string& name, const std::string& network) {
 
 ExecResult Recorder::exec(const std::string& name, const std::vector<std::string>& argv, double timeout_s,
                           const std::string& workdir) {
-  const std::size_t i = begin("exec", "exec in " + name + (workdir.empty() ? "" : " (workdir " + workdir + ")") +
-                                          ": " + show_argv(argv));
+  const std::size_t i =
+      begin("exec", "exec in " + name + (workdir.empty() ? "" : " (workdir " + workdir + ")") + ": " + show_argv(argv));
   cell_.steps[i].argv = argv;
   ExecRequest r;
   r.name = name;

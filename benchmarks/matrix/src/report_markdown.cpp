@@ -50,7 +50,8 @@ std::string to_markdown(const MatrixReport& r) {
     }
     o << '\n';
   }
-  o << "\n✅ yes · ⚠️ partial · ❌ no · n/a unavailable here (reason given) · *(declared)*: carried from the seed's "
+  o << "\n✅ yes · ⚠️ partial · ❌ no · n/a unavailable here (reason given) · *(declared)*: carried from the "
+       "seed's "
        "table, not measured · (seed …): the seed's cell where it disagrees.\n\n";
 
   o << "## Recommendation\n\n" << r.recommendation.text << "\n\n";
@@ -80,7 +81,8 @@ std::string to_markdown(const MatrixReport& r) {
 
   o << "## Where the measurement disagrees with the seed\n\n";
   if (r.disagreements.empty()) o << "Nowhere: every cell that could be measured matches the seed.\n";
-  for (const auto& d : r.disagreements) o << "- **" << md(d.column) << "**, " << d.row << ": " << md(d.note) << " — " << md(d.evidence) << '\n';
+  for (const auto& d : r.disagreements)
+    o << "- **" << md(d.column) << "**, " << d.row << ": " << md(d.note) << " — " << md(d.evidence) << '\n';
   o << "\nSource of the seed's cells: " << md(r.seed_source) << ".\n\n";
 
   o << "## Runtimes\n\n";

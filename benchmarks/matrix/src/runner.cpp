@@ -79,8 +79,8 @@ bool cancelled(const MatrixOptions& o) { return o.cancel != nullptr && o.cancel-
 
 // Runs one probe; whatever escapes it is recorded in the cells it had not decided.
 template <typename Fn>
-void guarded(const MatrixOptions& o, Progress& progress, const Column& col, std::vector<std::pair<std::string, Cell*>> cells,
-             Fn&& fn) {
+void guarded(const MatrixOptions& o, Progress& progress, const Column& col,
+             std::vector<std::pair<std::string, Cell*>> cells, Fn&& fn) {
   const auto t0 = std::chrono::steady_clock::now();
   if (cancelled(o)) {
     for (auto& [id, c] : cells) {
@@ -96,8 +96,8 @@ void guarded(const MatrixOptions& o, Progress& progress, const Column& col, std:
       if (!c->summary.empty()) continue;
       const bool interrupted = cancelled(o);
       c->verdict = interrupted ? Verdict::unavailable : Verdict::no;
-      c->summary = interrupted ? std::string("interrupted: ") + e.what()
-                               : std::string("the probe did not finish: ") + e.what();
+      c->summary =
+          interrupted ? std::string("interrupted: ") + e.what() : std::string("the probe did not finish: ") + e.what();
     }
   }
   const double s = seconds_since(t0);
@@ -193,8 +193,8 @@ std::vector<std::string> check_requirements(const std::vector<std::string>& ids)
   for (const auto& id : ids) {
     const Requirement* r = find_requirement(id);
     if (r == nullptr || r->declared)
-      throw moat::Error(MOAT_E_INVALID, "--require: '" + id + "' is not a measured requirement (one of: " +
-                                            requirable_ids() + ")");
+      throw moat::Error(MOAT_E_INVALID,
+                        "--require: '" + id + "' is not a measured requirement (one of: " + requirable_ids() + ")");
     if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
   }
   return out;
@@ -241,8 +241,8 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
   // Phase 1: columns concurrently (the engine is the bottleneck; see docs/matrix.md).
   Progress progress(o.progress);
   std::vector<Cells> results(report.columns.size());
-  const std::size_t jobs =
-      std::max<std::size_t>(1, o.jobs > 0 ? std::min<std::size_t>(o.jobs, report.columns.size()) : report.columns.size());
+  const std::size_t jobs = std::max<std::size_t>(
+      1, o.jobs > 0 ? std::min<std::size_t>(o.jobs, report.columns.size()) : report.columns.size());
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i = next++; i < report.columns.size(); i = next++) {

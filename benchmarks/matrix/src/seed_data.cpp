@@ -78,8 +78,9 @@ const SeedRequirementRow* SeedData::requirement_row(const std::string& matrix_ro
 }
 
 const SeedPerformanceRow* SeedData::performance_row(const std::string& matrix_row) const {
-  auto it = std::find_if(performance.begin(), performance.end(),
-                         [&](const SeedPerformanceRow& r) { return !matrix_row.empty() && r.matrix_row == matrix_row; });
+  auto it = std::find_if(performance.begin(), performance.end(), [&](const SeedPerformanceRow& r) {
+    return !matrix_row.empty() && r.matrix_row == matrix_row;
+  });
   return it == performance.end() ? nullptr : &*it;
 }
 

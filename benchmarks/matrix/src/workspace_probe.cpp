@@ -32,7 +32,8 @@ struct Places {
 };
 
 // Reads the marker in both places through the sandbox; true when both hold `token`.
-bool both_hold(Recorder& rec, const std::string& name, const Places& at, const std::string& token, std::string& missing) {
+bool both_hold(Recorder& rec, const std::string& name, const Places& at, const std::string& token,
+               std::string& missing) {
   bool ok = true;
   for (const std::string& dir : {at.workspace, at.home}) {
     ExecResult r = rec.exec(name, {"cat", kMarker}, 20, dir);

@@ -136,15 +136,16 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
 
   o << "\nWhere the measurement disagrees with the seed (" << r.disagreements.size() << "):\n";
   if (r.disagreements.empty()) o << "  nowhere\n";
-  for (const auto& d : r.disagreements)
-    o << "  " << d.column << " · " << d.row << ": " << sanitize(d.note) << '\n';
+  for (const auto& d : r.disagreements) o << "  " << d.column << " · " << d.row << ": " << sanitize(d.note) << '\n';
 
   const auto& rec = r.recommendation;
-  o << "\nRecommendation for " << [&] {
-    std::string s;
-    for (const auto& q : rec.required) s += (s.empty() ? "" : ", ") + q;
-    return s;
-  }() << ":\n";
+  o << "\nRecommendation for " <<
+      [&] {
+        std::string s;
+        for (const auto& q : rec.required) s += (s.empty() ? "" : ", ") + q;
+        return s;
+      }()
+    << ":\n";
   if (rec.ranked.empty()) {
     o << "  no runtime here meets every requirement\n";
   } else {
@@ -156,18 +157,17 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
         << '\n';
       for (const auto& f : x.figures)
         if (f.is_object() && f.contains("median"))
-          o << "       " << f.value("scenario", "") << "/" << f.value("metric", "") << ": median "
-            << f["median"].dump() << " " << f.value("unit", "")
-            << (f.contains("ratio") ? " (x" + f["ratio"].value("estimate", json(0)).dump() + " vs " +
-                                          f.value("baseline", "") + ")"
-                                    : std::string())
+          o << "       " << f.value("scenario", "") << "/" << f.value("metric", "") << ": median " << f["median"].dump()
+            << " " << f.value("unit", "")
+            << (f.contains("ratio")
+                    ? " (x" + f["ratio"].value("estimate", json(0)).dump() + " vs " + f.value("baseline", "") + ")"
+                    : std::string())
             << '\n';
     }
   }
   for (const auto& x : rec.ruled_out) {
-    const bool unavailable = std::all_of(x.failures.begin(), x.failures.end(), [](const auto& f) {
-      return f.verdict == matrix::Verdict::unavailable;
-    });
+    const bool unavailable = std::all_of(x.failures.begin(), x.failures.end(),
+                                         [](const auto& f) { return f.verdict == matrix::Verdict::unavailable; });
     if (unavailable) {
       o << "  " << x.column << ": unavailable here\n";
       continue;
@@ -186,7 +186,8 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
     for (const char* k : {"containers", "volumes", "networks", "sandboxes"})
       if (r.cleanup.contains(k)) left += r.cleanup[k].size();
     if (left > 0)
-      o << "\nThe final sweep removed " << left << " leftover object(s) of run " << r.run_id << " (see -o json: cleanup)\n";
+      o << "\nThe final sweep removed " << left << " leftover object(s) of run " << r.run_id
+        << " (see -o json: cleanup)\n";
   }
   ctx.out_stream() << o.str();
   ctx.out_stream().flush();
@@ -207,7 +208,8 @@ fs::path find_seed(Context& ctx) {
   }
   std::string where;
   for (const auto& p : candidates) where += (where.empty() ? "" : ", ") + p.string();
-  throw moat::Error(MOAT_E_NOT_FOUND, "the seed's table (seed-matrix.json) is not installed (looked in: " + where + ")");
+  throw moat::Error(MOAT_E_NOT_FOUND,
+                    "the seed's table (seed-matrix.json) is not installed (looked in: " + where + ")");
 }
 
 int run(Context& ctx) {

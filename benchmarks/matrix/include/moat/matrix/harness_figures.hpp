@@ -25,10 +25,11 @@ struct BootFigure {
 };
 
 struct HarnessFigures {
-  std::string source;                             // the file
-  std::string run_id;                             // the results' run
-  std::map<std::string, BootFigure> boot;         // by results runtime id
-  std::map<std::string, nlohmann::json> figures;  // by results runtime id: [{scenario, metric, unit, median, n, ratio, ...}]
+  std::string source;                      // the file
+  std::string run_id;                      // the results' run
+  std::map<std::string, BootFigure> boot;  // by results runtime id
+  std::map<std::string, nlohmann::json>
+      figures;  // by results runtime id: [{scenario, metric, unit, median, n, ratio, ...}]
   std::vector<std::string> warnings;
 };
 

@@ -96,7 +96,7 @@ struct Disagreement {
 struct Ranked {
   std::string column;
   std::optional<double> boot_ms;
-  std::string boot_source;                            // "live: median of 5" or "results: ..."
+  std::string boot_source;                           // "live: median of 5" or "results: ..."
   nlohmann::json figures = nlohmann::json::array();  // the harness's figures, when a results file was given
 };
 

@@ -63,8 +63,7 @@ struct RunInfo {
 
 class ProbeContext {
  public:
-  ProbeContext(core::SandboxService& service, const RunInfo& run, const Column& column,
-               std::filesystem::path scratch);
+  ProbeContext(core::SandboxService& service, const RunInfo& run, const Column& column, std::filesystem::path scratch);
 
   core::SandboxService& service() { return service_; }
   engine::DockerClient& engine() { return *run_.engine; }

@@ -22,12 +22,12 @@
 namespace moat::matrix {
 
 struct MatrixOptions {
-  std::vector<std::string> runtimes;  // column ids; empty = every column
-  std::vector<std::string> require;   // row ids; empty = the seed's profile
+  std::vector<std::string> runtimes;             // column ids; empty = every column
+  std::vector<std::string> require;              // row ids; empty = the seed's profile
   std::optional<std::filesystem::path> results;  // a `moat bench` results file: boot figures from it
   std::chrono::seconds probe_timeout{120};       // per probe
   int boot_samples = 5;
-  int jobs = 0;  // columns probed at once; 0 = all
+  int jobs = 0;                       // columns probed at once; 0 = all
   std::filesystem::path seed_file;    // seed-matrix.json
   std::filesystem::path scratch_dir;  // host dirs for the probes; empty = the first allowed bind root, else /var/tmp
   engine::ClientOptions engine;

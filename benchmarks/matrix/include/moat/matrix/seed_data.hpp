@@ -29,8 +29,8 @@ struct SeedMark {
 };
 
 struct SeedRequirementRow {
-  std::string feature;     // "Docker-in-Docker"
-  std::string matrix_row;  // the matrix row it is compared with
+  std::string feature;                    // "Docker-in-Docker"
+  std::string matrix_row;                 // the matrix row it is compared with
   std::map<std::string, SeedMark> cells;  // by runtime id
 };
 
