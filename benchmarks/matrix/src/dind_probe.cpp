@@ -5,6 +5,8 @@
 #include <moat/matrix/probes.hpp>
 #include <moat/matrix/recorder.hpp>
 
+#include <sstream>
+
 namespace moat::matrix {
 
 namespace {
@@ -52,10 +54,31 @@ std::string trim(std::string s) {
   return s;
 }
 
+// The line that says why: dockerd's fatal line, not a wrapped continuation
+// like "(exit status 4)" that happens to come last.
 std::string why(const ExecResult& r) {
-  std::string text = trim(r.stderr_data.empty() ? r.stdout_data : r.stderr_data);
+  const std::string text = trim(r.stderr_data.empty() ? r.stdout_data : r.stderr_data);
   if (text.empty()) return "exit code " + std::to_string(r.exit_code);
-  return last_line_of(text);
+  std::istringstream in(text);
+  std::string best, last;
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line);
+    if (line.empty()) continue;
+    last = line;
+    if (line.find("failed to start daemon") != std::string::npos || line.rfind("Error", 0) == 0 ||
+        line.rfind("ERROR", 0) == 0 || line.find("level=fatal") != std::string::npos)
+      best = line;
+  }
+  return best.empty() ? last : best;
+}
+
+// dockerd's own reason out of a longer error text ("... | failed to start
+// daemon: Devices cgroup isn't mounted"); the text itself when it has none.
+std::string key_error(const std::string& text) {
+  const auto at = text.find("failed to start daemon");
+  if (at == std::string::npos) return text;
+  const auto end = text.find_first_of("\n|", at);
+  return "the inner dockerd " + trim(text.substr(at, end == std::string::npos ? std::string::npos : end - at));
 }
 
 }  // namespace
@@ -74,11 +97,12 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
     rec.create(spec, true);
   } catch (const moat::Error& e) {
     // With the DinD mode the plugin starts the inner dockerd as part of start:
-    // its failure is the answer.
+    // its failure is the answer (the full message is in the create step).
     const std::string what =
-        mode ? "the sandbox in the runtime's DinD mode did not start: " : "the sandbox did not start: ";
-    rec.decide(Verdict::no, what + e.what());
-    Recorder(ctx, persistent).decide(Verdict::no, needs + "docker-in-docker failed: " + what + e.what());
+        (mode ? "the sandbox in the runtime's DinD mode did not start: " : "the sandbox did not start: ") +
+        key_error(e.what());
+    rec.decide(Verdict::no, what);
+    Recorder(ctx, persistent).decide(Verdict::no, needs + "docker-in-docker failed: " + what);
     return;
   }
   if (!mode) {

@@ -26,9 +26,10 @@ else awk '/32 host LOCAL/ {print p} {p=$NF}' /proc/net/fib_trie 2>/dev/null | so
 fi
 )sh";
 
-// GET http://$1:8080/ (busybox wget, else bash's /dev/tcp), 3 s at most.
+// GET http://$1:$2/ (busybox wget, else bash's /dev/tcp), 5 s at most. Not wget -T:
+// Debian 12's busybox 1.35 wget segfaults with it.
 constexpr const char* kFetch = R"sh(
-if command -v wget >/dev/null 2>&1; then wget -q -O - -T 3 "http://$1:$2/"
+if command -v wget >/dev/null 2>&1; then timeout 5 wget -q -O - "http://$1:$2/"
 else timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$1" "$2"
 fi
 )sh";

@@ -115,12 +115,13 @@ Recommendation recommend(const std::vector<Column>& columns, const std::vector<R
     text += (rec.ranked.size() == 1 ? "Meets every requirement: " : "Meet every requirement, fastest boot first: ") +
             join(parts, ", ") + ".";
   }
+  std::vector<std::string> unavailable;
   for (const auto& r : rec.ruled_out) {
-    const auto& f = r.failures.front();
-    const bool unavailable = std::all_of(r.failures.begin(), r.failures.end(),
-                                         [](const RuledOut::Failure& x) { return x.verdict == Verdict::unavailable; });
-    if (unavailable) {
-      text += " " + r.column + ": unavailable here (" + f.evidence + ").";
+    const bool all_unavailable = std::all_of(r.failures.begin(), r.failures.end(), [](const RuledOut::Failure& x) {
+      return x.verdict == Verdict::unavailable;
+    });
+    if (all_unavailable) {
+      unavailable.push_back(r.column);
       continue;
     }
     std::vector<std::string> reqs;
@@ -131,6 +132,7 @@ Recommendation recommend(const std::vector<Column>& columns, const std::vector<R
     text += " " + r.column + " is ruled out by " + join(reqs, ", ") + " (" + first->requirement + ": " +
             first->evidence + ").";
   }
+  if (!unavailable.empty()) text += " Unavailable here: " + join(unavailable, ", ") + ".";
   rec.text = text;
   return rec;
 }

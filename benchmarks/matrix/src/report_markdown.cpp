@@ -72,6 +72,11 @@ std::string to_markdown(const MatrixReport& r) {
     o << "Ruled out:\n\n";
     for (const auto& x : r.recommendation.ruled_out) {
       o << "- **" << md(x.column) << "**:";
+      const Column* col = r.column(x.column);
+      if (col != nullptr && !col->available) {
+        o << " unavailable here (" << md(col->reason) << ")\n";
+        continue;
+      }
       for (const auto& f : x.failures)
         o << " " << f.requirement << " " << verdict_icon(f.verdict) << " (" << md(f.evidence) << ");";
       o << '\n';

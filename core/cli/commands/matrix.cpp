@@ -87,11 +87,18 @@ void render_grid(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
+// A UTF-8 boundary at or before `n`.
+std::size_t boundary(const std::string& s, std::size_t n) {
+  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return n;
+}
+
+// Keeps the start and the end of a long line: an error's cause is usually at its end.
 std::string clip(const std::string& s, std::size_t max) {
   if (s.size() <= max) return s;
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n) + "…";
+  const std::size_t head = boundary(s, max * 2 / 5);
+  std::size_t tail = boundary(s, s.size() - (max - head));
+  return s.substr(0, head) + " … " + s.substr(tail);
 }
 
 void print_report(Context& ctx, const matrix::MatrixReport& r) {
@@ -176,10 +183,7 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
     for (const auto& f : x.failures)
       if (f.verdict != matrix::Verdict::unavailable)
         reqs += (reqs.empty() ? "" : ", ") + f.requirement + " " + matrix::verdict_icon(f.verdict);
-    o << "  " << x.column << ": ruled out by " << reqs << '\n';
-    for (const auto& f : x.failures)
-      if (f.verdict != matrix::Verdict::unavailable)
-        o << "      " << f.requirement << ": " << clip(sanitize(f.evidence), 200) << '\n';
+    o << "  " << x.column << ": ruled out by " << reqs << '\n';  // the evidence is under "Why not"
   }
   if (!r.cleanup.is_null()) {
     std::size_t left = 0;
