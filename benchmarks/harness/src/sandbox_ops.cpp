@@ -19,6 +19,7 @@ ReadyWait wait_until_ready(core::SandboxService& service, const std::string& nam
       logs = service.logs(name);
     } catch (const moat::Error& e) {
       if (e.status() != MOAT_E_UNSUPPORTED) throw;
+      w.in_calls_ms += ms_between(call, Clock::now());
       w.supported = false;
       w.unsupported_reason = e.what();
       return w;
