@@ -13,7 +13,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void invalid(const std::string& message) { throw moat::Error(MOAT_E_INVALID, message); }
+// Messages quote host paths from input: keep them to one printable line.
+[[noreturn]] void invalid(const std::string& message) {
+  throw moat::Error(MOAT_E_INVALID, engine::printable(message));
+}
 
 std::string known_ids(const PluginRegistry& registry) {
   std::string out;

@@ -14,6 +14,7 @@ top=$("$moat" --no-color --help)
 commands=$("$moat" help --commands)
 [ -n "$commands" ] || { echo "gen-moat-man: '$moat help --commands' printed nothing" >&2; exit 1; }
 
+mkdir -p "$(dirname "$out")"
 tmp="$out.tmp"
 {
   echo ".TH MOAT 1 \"\" \"moat $version\" \"User Commands\""

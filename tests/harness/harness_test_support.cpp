@@ -153,7 +153,7 @@ std::vector<std::string> leftovers() {
   return left;
 }
 
-moat::test::ProcessResult moat(std::vector<std::string> args, moat::test::RunOptions options) {
+moat::test::ProcessResult run_moat(std::vector<std::string> args, moat::test::RunOptions options) {
   static const fs::path config_file = [] {
     const fs::path p = scratch() / "config.json";
     std::ofstream(p) << json{{"default_runtime", "runc"},

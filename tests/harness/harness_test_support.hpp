@@ -63,6 +63,6 @@ std::string unsupported_reason(const bench::Results& r, const std::string& runti
 std::vector<std::string> leftovers();
 
 // `moat --config <scratch config> ARGS...`
-moat::test::ProcessResult moat(std::vector<std::string> args, moat::test::RunOptions options = {});
+moat::test::ProcessResult run_moat(std::vector<std::string> args, moat::test::RunOptions options = {});
 
 }  // namespace moat::harness_test

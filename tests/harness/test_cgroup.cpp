@@ -27,7 +27,8 @@ TEST(Cgroup, V1CgroupfsLayout) {
   const std::string id = "abc123";
   write(root.path() / "cpuacct/docker" / id / "cpuacct.usage", "123456789\n");
   write(root.path() / "memory/docker" / id / "memory.usage_in_bytes", "4194304\n");
-  write(root.path() / "memory/docker" / id / "memory.stat", "cache 1000\nrss 2000\ntotal_cache 1000\ntotal_rss 1048576\n");
+  write(root.path() / "memory/docker" / id / "memory.stat",
+        "cache 1000\nrss 2000\ntotal_cache 1000\ntotal_rss 1048576\n");
   ContainerCgroup cg(id, root.path());
   EXPECT_EQ(cg.cpu_usage_ns(), 123456789u);
   auto m = cg.memory();

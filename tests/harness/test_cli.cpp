@@ -39,7 +39,8 @@ void write_results(const fs::path& file, const std::string& run_id, const std::v
   m.runtimes["runc"].id = "runc";
   moat::bench::ResultsWriter w(file.string() + "l", m);
   w.declare_metric({"boot", "total", "ms", moat::bench::Direction::lower_is_better, "lifecycle"});
-  for (std::size_t i = 0; i < values.size(); ++i) w.record_value("runc", "boot", "total", static_cast<int>(i), values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    w.record_value("runc", "boot", "total", static_cast<int>(i), values[i]);
   w.finish(file);
 }
 
@@ -51,7 +52,7 @@ std::string run_id_from(const std::string& err) {
 
 TEST(Cli, BenchWritesResultsAndPrintsTheTable) {
   TempDir out;
-  auto r = moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed", "7",
+  auto r = run_moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed", "7",
                  "--out", out.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("compute"), std::string::npos) << r.out;
@@ -66,43 +67,44 @@ TEST(Cli, BenchWritesResultsAndPrintsTheTable) {
   EXPECT_EQ(results.samples.size(), 3u * 2);  // (1 warm-up + 2) x 2 metrics
   EXPECT_TRUE(fs::exists(out.path() / "results.jsonl"));
   // The work directory is gone.
-  for (const auto& e : fs::directory_iterator(out.path())) EXPECT_NE(e.path().filename().string().rfind("work-", 0), 0u);
+  for (const auto& e : fs::directory_iterator(out.path()))
+    EXPECT_NE(e.path().filename().string().rfind("work-", 0), 0u);
 
   // report: every format.
   const std::string file = (out.path() / "results.json").string();
-  auto table = moat({"report", file});
+  auto table = run_moat({"report", file});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("compute"), std::string::npos);
-  auto md = moat({"report", file, "--format", "md"});
+  auto md = run_moat({"report", file, "--format", "md"});
   ASSERT_EQ(md.exit_code, 0) << md.err;
   EXPECT_NE(md.out.find("| "), std::string::npos);
-  auto csv = moat({"report", file, "--format", "csv"});
+  auto csv = run_moat({"report", file, "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out.rfind("run_id,scenario,metric,runtime", 0), 0u) << csv.out.substr(0, 80);
-  auto raw = moat({"report", file, "--format", "csv", "--samples"});
+  auto raw = run_moat({"report", file, "--format", "csv", "--samples"});
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   EXPECT_EQ(raw.out.rfind("run_id,runtime,scenario,metric", 0), 0u);
-  auto js = moat({"report", file, "--format", "json"});
+  auto js = run_moat({"report", file, "--format", "json"});
   ASSERT_EQ(js.exit_code, 0) << js.err;
   EXPECT_EQ(json::parse(js.out).value("format", ""), "moat-analysis");
   const fs::path html = out.path() / "report.html";
-  auto h = moat({"report", file, "--format", "html", "--out", html.string()});
+  auto h = run_moat({"report", file, "--format", "html", "--out", html.string()});
   ASSERT_EQ(h.exit_code, 0) << h.err;
   const std::string page = read_file(html);
   EXPECT_NE(page.find("<svg"), std::string::npos);
   EXPECT_NE(page.find("moat-chart"), std::string::npos);
   // The JSONL reads too.
-  EXPECT_EQ(moat({"report", (out.path() / "results.jsonl").string()}).exit_code, 0);
+  EXPECT_EQ(run_moat({"report", (out.path() / "results.jsonl").string()}).exit_code, 0);
 }
 
 TEST(Cli, ReportExitCodes) {
   TempDir dir;
-  EXPECT_EQ(moat({"report", (dir.path() / "nope.json").string()}).exit_code, 66);
+  EXPECT_EQ(run_moat({"report", (dir.path() / "nope.json").string()}).exit_code, 66);
   std::ofstream(dir.path() / "bad.json") << "{\"format\": \"something-else\"}";
-  EXPECT_EQ(moat({"report", (dir.path() / "bad.json").string()}).exit_code, 65);
+  EXPECT_EQ(run_moat({"report", (dir.path() / "bad.json").string()}).exit_code, 65);
   write_results(dir.path() / "r.json", "th-cli-r", {1, 2, 3});
-  EXPECT_EQ(moat({"report", (dir.path() / "r.json").string(), "--format", "xml"}).exit_code, 64);
-  EXPECT_EQ(moat({"report", (dir.path() / "r.json").string(), "--matrix", "m.json"}).exit_code, 64);
+  EXPECT_EQ(run_moat({"report", (dir.path() / "r.json").string(), "--format", "xml"}).exit_code, 64);
+  EXPECT_EQ(run_moat({"report", (dir.path() / "r.json").string(), "--matrix", "m.json"}).exit_code, 64);
 }
 
 TEST(Cli, CompareExitsOneOnARegressionBeyondTheThreshold) {
@@ -118,20 +120,20 @@ TEST(Cli, CompareExitsOneOnARegressionBeyondTheThreshold) {
   write_results(dir.path() / "slower.json", "th-cli-slower", slower);
   const std::string b = (dir.path() / "base.json").string();
 
-  auto ok = moat({"compare", b, (dir.path() / "same.json").string()});
+  auto ok = run_moat({"compare", b, (dir.path() / "same.json").string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
-  auto bad = moat({"compare", b, (dir.path() / "slower.json").string()});
+  auto bad = run_moat({"compare", b, (dir.path() / "slower.json").string()});
   EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("regression"), std::string::npos);
   EXPECT_NE(bad.out.find("total"), std::string::npos);
   // A 45-55% slowdown is within a 60% threshold: significant, but no regression.
-  auto lenient = moat({"compare", b, (dir.path() / "slower.json").string(), "--threshold", "60"});
+  auto lenient = run_moat({"compare", b, (dir.path() / "slower.json").string(), "--threshold", "60"});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.out << lenient.err;
-  auto js = moat({"compare", b, (dir.path() / "slower.json").string(), "--format", "json"});
+  auto js = run_moat({"compare", b, (dir.path() / "slower.json").string(), "--format", "json"});
   EXPECT_EQ(js.exit_code, 1);
   EXPECT_EQ(json::parse(js.out).value("verdict", ""), "regression");
-  EXPECT_EQ(moat({"compare", b, (dir.path() / "missing.json").string()}).exit_code, 66);
-  EXPECT_EQ(moat({"compare", b, (dir.path() / "same.json").string(), "--threshold", "-3"}).exit_code, 64);
+  EXPECT_EQ(run_moat({"compare", b, (dir.path() / "missing.json").string()}).exit_code, 66);
+  EXPECT_EQ(run_moat({"compare", b, (dir.path() / "same.json").string(), "--threshold", "-3"}).exit_code, 64);
 }
 
 // Runs `moat bench` and sends `signal` once a sandbox of the run exists.
@@ -156,7 +158,7 @@ Interrupted bench_and_signal(const fs::path& out, int signal, std::vector<std::s
     }).detach();
   };
   Interrupted i;
-  i.result = moat(args, options);
+  i.result = run_moat(args, options);
   i.run_id = run_id_from(i.result.err);
   EXPECT_EQ(i.run_id, run_id);
   return i;
@@ -185,7 +187,7 @@ TEST(Cli, AKilledRunIsCleanedByGcRunId) {
   moat::core::SandboxService service(registry(), config());
   EXPECT_FALSE(moat::harness::leftovers_of_run(service, &client(), i.run_id).empty())
       << "the kill came too late to leave anything: the test proves nothing";
-  auto gc = moat({"gc", "--run-id", i.run_id});
+  auto gc = run_moat({"gc", "--run-id", i.run_id});
   EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
   EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), i.run_id), std::vector<std::string>{});
 }

@@ -9,6 +9,7 @@
 #include <moat/core/config.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/matrix/render.hpp>
+#include <moat/matrix/requirements.hpp>
 #include <moat/matrix/runner.hpp>
 
 #include <gtest/gtest.h>

@@ -110,5 +110,5 @@ TEST(Render, CellTexts) {
   fc.has_plugin = false;
   EXPECT_EQ(short_reason(fc), "no moat plugin");
   Column odd = column("x", false, "something odd happened somewhere deep: details");
-  EXPECT_EQ(short_reason(odd), "something odd happened some…");
+  EXPECT_EQ(short_reason(odd), "something odd happened somew…");
 }

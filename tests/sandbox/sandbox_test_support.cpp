@@ -66,7 +66,8 @@ const fs::path& default_config() {
   return p;
 }
 
-moat::test::ProcessResult moat(std::vector<std::string> args, const fs::path& config, moat::test::RunOptions options) {
+moat::test::ProcessResult run_moat(std::vector<std::string> args, const fs::path& config,
+                                   moat::test::RunOptions options) {
   args.insert(args.begin(), {MOAT_BINARY, "--config", config.string()});
   for (const char* d : {"home", "config", "cache"}) fs::create_directories(scratch() / d);
   options.env.emplace("HOME", (scratch() / "home").string());

@@ -61,8 +61,9 @@ std::filesystem::path write_config(const std::string& file_name, const nlohmann:
 // keeps its state in the scratch area; everything else at its default.
 const std::filesystem::path& default_config();
 // Runs `moat --config CONFIG ARGS...` with HOME and XDG dirs in the scratch area.
-moat::test::ProcessResult moat(std::vector<std::string> args, const std::filesystem::path& config = default_config(),
-                               moat::test::RunOptions options = {});
+moat::test::ProcessResult run_moat(std::vector<std::string> args,
+                                   const std::filesystem::path& config = default_config(),
+                                   moat::test::RunOptions options = {});
 // The lines of a text (no trailing empty line).
 std::vector<std::string> lines(const std::string& text);
 // --label moat.run-id=test_sandbox

@@ -25,7 +25,7 @@ void expect_refused(const std::string& stem, std::vector<std::string> extra, con
   std::vector<std::string> args = {"sandbox", "create", name, "--runtime", runtime, "--image", image, "--start"};
   for (const auto& a : run_label()) args.push_back(a);
   for (auto& e : extra) args.push_back(std::move(e));
-  auto r = moat(args, config);
+  auto r = run_moat(args, config);
   EXPECT_EQ(r.exit_code, want.exit_code) << r.err;
   const auto err = lines(r.err);
   ASSERT_EQ(err.size(), 1u) << "exactly one line: " << r.err;
@@ -95,12 +95,12 @@ TEST(BadInput, UserNames) {
 
 TEST(BadInput, SandboxNames) {
   ensure_base_image();
-  for (const std::string bad : {"a/b", "../x", std::string(70, 'n'), "-x"}) {
-    auto r = moat({"sandbox", "create", bad, "--runtime", "runc", "--image", kBaseImage});
+  for (const std::string& bad : std::vector<std::string>{"a/b", "../x", std::string(70, 'n'), "-x"}) {
+    auto r = run_moat({"sandbox", "create", bad, "--runtime", "runc", "--image", kBaseImage});
     EXPECT_TRUE(r.exit_code == 65 || r.exit_code == 64) << bad << ": " << r.exit_code << " " << r.err;
     EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
   }
-  auto r = moat({"sandbox", "exec", "a/b", "--", "true"});
+  auto r = run_moat({"sandbox", "exec", "a/b", "--", "true"});
   EXPECT_EQ(r.exit_code, 65) << r.err;
 }
 
@@ -118,7 +118,7 @@ TEST(BadInput, EngineDown) {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"sandbox", "exec", "msb-x", "--", "true"},
         std::vector<std::string>{"sandbox", "rm", "msb-x"}, std::vector<std::string>{"sandbox", "ls"}}) {
-    auto r = moat(args, config);
+    auto r = run_moat(args, config);
     EXPECT_EQ(r.exit_code, 69) << args[1] << ": " << r.err;
     EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
     EXPECT_NE(r.err.find("cannot reach the Docker engine"), std::string::npos) << r.err;
@@ -134,12 +134,12 @@ TEST(BadInput, RuntimeNotRegistered) {
 
 TEST(BadInput, NoSuchSandbox) {
   for (const char* verb : {"start", "stop", "restart", "rm", "inspect", "logs"}) {
-    auto r = moat({"sandbox", verb, "msb-does-not-exist"});
+    auto r = run_moat({"sandbox", verb, "msb-does-not-exist"});
     EXPECT_EQ(r.exit_code, 66) << verb << ": " << r.err;
     EXPECT_EQ(lines(r.err),
               std::vector<std::string>{"moat: no sandbox named 'msb-does-not-exist' ('moat sandbox ls' lists them)"});
   }
-  auto r = moat({"sandbox", "exec", "msb-does-not-exist", "--", "true"});
+  auto r = run_moat({"sandbox", "exec", "msb-does-not-exist", "--", "true"});
   EXPECT_EQ(r.exit_code, 66) << r.err;
 }
 

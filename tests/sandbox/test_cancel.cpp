@@ -46,9 +46,9 @@ TEST_P(CtrlC, DuringCreateStartLeavesNothing) {
     };
     std::vector<std::string> args = {"sandbox", "create", name, "--runtime", "runc", "--image", kBaseImage, "--start"};
     for (const auto& a : run_label()) args.push_back(a);
-    auto r = moat(args, default_config(), options);
+    auto r = run_moat(args, default_config(), options);
     if (r.exit_code == 0) {
-      moat({"sandbox", "rm", name});
+      run_moat({"sandbox", "rm", name});
       continue;
     }
     EXPECT_TRUE(signalled);

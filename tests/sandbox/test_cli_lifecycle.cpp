@@ -23,7 +23,7 @@ std::string read_file(const std::filesystem::path& p) {
 }
 
 json sandbox_doc(const std::string& name) {
-  auto r = moat({"-o", "json", "sandbox", "inspect", name});
+  auto r = run_moat({"-o", "json", "sandbox", "inspect", name});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return json::parse(r.out).at("sandbox");
 }
@@ -41,7 +41,7 @@ TEST_P(CliLifecycle, CreateStartExecStopRestartExecRm) {
   std::vector<std::string> args = {"sandbox",     "create", name, "--runtime",     rt, "--image", kBaseImage,
                                    "--workspace", ws.str(), "-e", "GREETING=hello"};
   for (const auto& a : run_label()) args.push_back(a);
-  auto created = moat(args);
+  auto created = run_moat(args);
   ASSERT_EQ(created.exit_code, 0) << created.err;
   json doc = sandbox_doc(name);
   EXPECT_EQ(doc["runtime"], rt);
@@ -49,24 +49,24 @@ TEST_P(CliLifecycle, CreateStartExecStopRestartExecRm) {
   EXPECT_EQ(doc["labels"]["moat.managed"], "true");
   EXPECT_EQ(doc["labels"]["moat.run-id"], kRunId);
 
-  auto started = moat({"sandbox", "start", name});
+  auto started = run_moat({"sandbox", "start", name});
   ASSERT_EQ(started.exit_code, 0) << started.err;
   EXPECT_EQ(sandbox_doc(name)["running"], true);
 
-  auto seed = moat({"sandbox", "exec", name, "--", "cat", "/workspace/seed.txt"});
+  auto seed = run_moat({"sandbox", "exec", name, "--", "cat", "/workspace/seed.txt"});
   EXPECT_EQ(seed.exit_code, 0) << seed.err;
   EXPECT_EQ(seed.out, "seed from the host\n");
 
   // Exit code passed through; stdout and stderr arrive apart.
-  auto split = moat({"sandbox", "exec", name, "--", "sh", "-c",
-                     "echo \"$GREETING\" > /workspace/note; echo to-out; echo to-err >&2; exit 7"});
+  auto split = run_moat({"sandbox", "exec", name, "--", "sh", "-c",
+                         "echo \"$GREETING\" > /workspace/note; echo to-out; echo to-err >&2; exit 7"});
   EXPECT_EQ(split.exit_code, 7);
   EXPECT_EQ(split.out, "to-out\n");
   EXPECT_EQ(split.err, "to-err\n");
   EXPECT_EQ(read_file(ws.path() / "note"), "hello\n") << "the workspace is the host directory";
 
-  auto as_json = moat({"-o", "json", "sandbox", "exec", name, "-e", "X=1", "-w", "/workspace", "--", "sh", "-c",
-                       "echo $X $(pwd); echo e >&2; exit 3"});
+  auto as_json = run_moat({"-o", "json", "sandbox", "exec", name, "-e", "X=1", "-w", "/workspace", "--", "sh", "-c",
+                           "echo $X $(pwd); echo e >&2; exit 3"});
   EXPECT_EQ(as_json.exit_code, 3);
   const json ej = json::parse(as_json.out);
   EXPECT_EQ(ej["exit_code"], 3);
@@ -75,35 +75,36 @@ TEST_P(CliLifecycle, CreateStartExecStopRestartExecRm) {
   EXPECT_TRUE(ej["duration_ms"].is_number());
   EXPECT_TRUE(as_json.err.empty()) << as_json.err;
 
-  auto stopped = moat({"sandbox", "stop", name});
+  auto stopped = run_moat({"sandbox", "stop", name});
   ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_EQ(sandbox_doc(name)["running"], false);
 
-  auto restarted = moat({"sandbox", "restart", name});
+  auto restarted = run_moat({"sandbox", "restart", name});
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   EXPECT_EQ(sandbox_doc(name)["running"], true);
 
-  auto after = moat({"sandbox", "exec", name, "--", "cat", "/workspace/note", "/workspace/seed.txt"});
+  auto after = run_moat({"sandbox", "exec", name, "--", "cat", "/workspace/note", "/workspace/seed.txt"});
   EXPECT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(after.out, "hello\nseed from the host\n") << "workspace files survive the restart";
 
-  auto listed = moat({"-o", "json", "sandbox", "ls"});
+  auto listed = run_moat({"-o", "json", "sandbox", "ls"});
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   bool found = false;
-  for (const auto& s : json::parse(listed.out)["sandboxes"])
-    if (s["name"] == name) found = s["runtime"] == rt;
+  const json sandboxes = json::parse(listed.out).at("sandboxes");
+  for (const auto& s : sandboxes)
+    if (s.at("name") == name) found = s.at("runtime") == rt;
   EXPECT_TRUE(found) << listed.out;
 
-  auto logs = moat({"sandbox", "logs", name});
+  auto logs = run_moat({"sandbox", "logs", name});
   EXPECT_EQ(logs.exit_code, 0) << logs.err;
   EXPECT_NE(logs.out.find("moat-ready"), std::string::npos) << logs.out;
 
-  auto removed = moat({"sandbox", "rm", name});
+  auto removed = run_moat({"sandbox", "rm", name});
   EXPECT_EQ(removed.exit_code, 0) << removed.err;
   EXPECT_TRUE(engine_objects_of(name).empty());
   EXPECT_TRUE(std::filesystem::exists(ws.path() / "note")) << "rm leaves the host workspace alone";
 
-  auto gone = moat({"sandbox", "inspect", name});
+  auto gone = run_moat({"sandbox", "inspect", name});
   EXPECT_EQ(gone.exit_code, 66);
   EXPECT_EQ(lines(gone.err).size(), 1u) << gone.err;
 }
@@ -117,19 +118,19 @@ TEST(CliLifecycleMore, CreateWithStartRunsAtOnceAndExecTimeoutIsTempFail) {
   std::vector<std::string> args = {"-o",   "json",    "sandbox",  "create",  name,         "--runtime",
                                    "runc", "--image", kBaseImage, "--start", "--hostname", "box1"};
   for (const auto& a : run_label()) args.push_back(a);
-  auto created = moat(args);
+  auto created = run_moat(args);
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(json::parse(created.out)["sandbox"]["running"], true);
 
-  auto host = moat({"sandbox", "exec", name, "--", "hostname"});
+  auto host = run_moat({"sandbox", "exec", name, "--", "hostname"});
   EXPECT_EQ(host.out, "box1\n");
-  auto slow = moat({"sandbox", "exec", name, "--timeout", "1", "--", "sleep", "5"});
+  auto slow = run_moat({"sandbox", "exec", name, "--timeout", "1", "--", "sleep", "5"});
   EXPECT_EQ(slow.exit_code, 75) << slow.err;
   EXPECT_EQ(lines(slow.err).size(), 1u) << slow.err;
 
-  auto no_cmd = moat({"sandbox", "exec", name});
+  auto no_cmd = run_moat({"sandbox", "exec", name});
   EXPECT_EQ(no_cmd.exit_code, 64) << no_cmd.err;
-  auto quiet = moat({"-q", "sandbox", "rm", name});
+  auto quiet = run_moat({"-q", "sandbox", "rm", name});
   EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_TRUE(quiet.out.empty()) << quiet.out;
   EXPECT_TRUE(engine_objects_of(name).empty());
@@ -137,13 +138,13 @@ TEST(CliLifecycleMore, CreateWithStartRunsAtOnceAndExecTimeoutIsTempFail) {
 
 TEST(CliImages, PrepareBaseIsCachedAndUnknownIsAUsageError) {
   ensure_base_image();
-  auto r = moat({"-o", "json", "image", "prepare", "base"});
+  auto r = run_moat({"-o", "json", "image", "prepare", "base"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json doc = json::parse(r.out);
   ASSERT_EQ(doc["images"].size(), 1u);
   EXPECT_EQ(doc["images"][0]["reference"], kBaseImage);
   EXPECT_EQ(doc["images"][0]["source"], "engine") << "already current: nothing rebuilt";
-  auto bad = moat({"image", "prepare", "nope"});
+  auto bad = run_moat({"image", "prepare", "nope"});
   EXPECT_EQ(bad.exit_code, 64);
   EXPECT_NE(bad.err.find("unknown image 'nope'"), std::string::npos) << bad.err;
 }

@@ -20,29 +20,29 @@ TEST(CliDind, InnerBuildSurvivesRestartOnRunc) {
   for (const auto& a : run_label()) args.push_back(a);
   moat::test::RunOptions slow;
   slow.kill_after = std::chrono::seconds(600);
-  auto created = moat(args, default_config(), slow);
+  auto created = run_moat(args, default_config(), slow);
   ASSERT_EQ(created.exit_code, 0) << created.err;
 
-  auto info = moat({"sandbox", "exec", name, "--", "docker", "info", "--format", "{{.ServerVersion}} {{.Driver}}"});
+  auto info = run_moat({"sandbox", "exec", name, "--", "docker", "info", "--format", "{{.ServerVersion}} {{.Driver}}"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   std::cout << "inner docker: " << info.out;
 
-  auto build = moat({"sandbox", "exec", name, "-w", "/workspace", "--", "sh", "-c",
-                     "set -e; echo inner > x; printf 'FROM scratch\\nCOPY x /x\\n' > Dockerfile; "
-                     "docker build -q -t msb-inner:1 ."},
-                    default_config(), slow);
+  auto build = run_moat({"sandbox", "exec", name, "-w", "/workspace", "--", "sh", "-c",
+                         "set -e; echo inner > x; printf 'FROM scratch\\nCOPY x /x\\n' > Dockerfile; "
+                         "docker build -q -t msb-inner:1 ."},
+                        default_config(), slow);
   ASSERT_EQ(build.exit_code, 0) << build.out << build.err;
   EXPECT_NE(build.out.find("sha256:"), std::string::npos) << build.out;
 
-  auto restarted = moat({"sandbox", "restart", name}, default_config(), slow);
+  auto restarted = run_moat({"sandbox", "restart", name}, default_config(), slow);
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   auto after =
-      moat({"sandbox", "exec", name, "--", "docker", "image", "inspect", "--format", "{{.Id}}", "msb-inner:1"});
+      run_moat({"sandbox", "exec", name, "--", "docker", "image", "inspect", "--format", "{{.Id}}", "msb-inner:1"});
   EXPECT_EQ(after.exit_code, 0) << after.err;
   EXPECT_NE(after.out.find("sha256:"), std::string::npos) << after.out;
 
   EXPECT_EQ(client().list_volumes({{"moat.sandbox", name}}).size(), 1u) << "the inner store's volume";
-  auto rm = moat({"sandbox", "rm", name});
+  auto rm = run_moat({"sandbox", "rm", name});
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_TRUE(engine_objects_of(name).empty()) << "container and inner-store volume are gone";
 }

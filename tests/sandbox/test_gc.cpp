@@ -33,18 +33,18 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
   cleanup.add(keep);
   const std::string run_label = std::string(moat::kRunIdLabel) + "=" + run;
 
-  auto a = moat({"sandbox", "create", box, "--runtime", "runc", "--image", kBaseImage, "--start", "--volume",
-                 vol + ":/data", "--label", run_label});
+  auto a = run_moat({"sandbox", "create", box, "--runtime", "runc", "--image", kBaseImage, "--start", "--volume",
+                     vol + ":/data", "--label", run_label});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  auto h = moat(
+  auto h = run_moat(
       {"sandbox", "create", host_box, "--runtime", "host", "--image", kBaseImage, "--start", "--label", run_label});
   ASSERT_EQ(h.exit_code, 0) << h.err;
-  auto k = moat({"sandbox", "create", keep, "--runtime", "runc", "--image", kBaseImage, "--label",
-                 std::string(moat::kRunIdLabel) + "=" + other_run});
+  auto k = run_moat({"sandbox", "create", keep, "--runtime", "runc", "--image", kBaseImage, "--label",
+                     std::string(moat::kRunIdLabel) + "=" + other_run});
   ASSERT_EQ(k.exit_code, 0) << k.err;
   const std::string net_id = client().create_network(net, {{moat::kManagedLabel, "true"}, {moat::kRunIdLabel, run}});
 
-  auto dry = moat({"-o", "json", "gc", "--run-id", run, "--dry-run"});
+  auto dry = run_moat({"-o", "json", "gc", "--run-id", run, "--dry-run"});
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   const json d = json::parse(dry.out);
   EXPECT_EQ(d["dry_run"], true);
@@ -53,9 +53,9 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
   EXPECT_EQ(names_of(d["networks"]), std::vector<std::string>{net});
   EXPECT_EQ(names_of(d["sandboxes"]), std::vector<std::string>{host_box});
   EXPECT_TRUE(client().find_container(box).has_value()) << "a dry run removes nothing";
-  EXPECT_EQ(moat({"sandbox", "inspect", host_box}).exit_code, 0);
+  EXPECT_EQ(run_moat({"sandbox", "inspect", host_box}).exit_code, 0);
 
-  auto real = moat({"-o", "json", "gc", "--run-id", run});
+  auto real = run_moat({"-o", "json", "gc", "--run-id", run});
   ASSERT_EQ(real.exit_code, 0) << real.err;
   const json g = json::parse(real.out);
   EXPECT_EQ(g["counts"]["containers"], 1);
@@ -65,14 +65,14 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
   EXPECT_TRUE(engine_objects_of(box).empty());
   EXPECT_TRUE(client().list_volumes({{moat::kRunIdLabel, run}}).empty());
   EXPECT_TRUE(client().list_networks({{moat::kRunIdLabel, run}}).empty());
-  EXPECT_EQ(moat({"sandbox", "inspect", host_box}).exit_code, 66) << "the host sandbox went too";
+  EXPECT_EQ(run_moat({"sandbox", "inspect", host_box}).exit_code, 66) << "the host sandbox went too";
   EXPECT_TRUE(client().find_container(keep).has_value()) << "another run's sandbox stays";
 
-  auto again = moat({"gc", "--run-id", run});
+  auto again = run_moat({"gc", "--run-id", run});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, "removed 0 containers, 0 volumes, 0 networks, 0 runtime-kept sandboxes\n");
 
-  auto rest = moat({"-o", "json", "gc", "--run-id", other_run});
+  auto rest = run_moat({"-o", "json", "gc", "--run-id", other_run});
   EXPECT_EQ(rest.exit_code, 0) << rest.err;
   EXPECT_TRUE(engine_objects_of(keep).empty());
   (void)net_id;
@@ -82,7 +82,7 @@ TEST(Gc, EngineDownIsOneLineAndExit69) {
   const auto config = write_config("gc-engine-down.json",
                                    {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}},
                                     {"plugins", {{"host", {{"state_dir", (scratch() / "host-state").string()}}}}}});
-  auto r = moat({"gc", "--run-id", std::string(kRunId) + "-none"}, config);
+  auto r = run_moat({"gc", "--run-id", std::string(kRunId) + "-none"}, config);
   EXPECT_EQ(r.exit_code, 69) << r.err;
   ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
   EXPECT_NE(r.err.find("moat: cannot reach the Docker engine at unix://"), std::string::npos) << r.err;

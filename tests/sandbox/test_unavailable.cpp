@@ -17,10 +17,12 @@ using json = nlohmann::json;
 namespace {
 
 json runtime_row(const std::string& id) {
-  auto r = moat({"-o", "json", "runtimes"});
+  auto r = run_moat({"-o", "json", "runtimes"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& row : json::parse(r.out)["runtimes"])
-    if (row["id"] == id) return row;
+  // Keep the parsed document alive: a range-for over a member of a temporary dangles.
+  const json doc = json::parse(r.out);
+  for (const auto& row : doc.at("runtimes"))
+    if (row.at("id") == id) return row;
   ADD_FAILURE() << "no runtime " << id << " in " << r.out;
   return json::object();
 }
@@ -41,7 +43,7 @@ TEST_P(Unavailable, VerdictAndCreateRefusedWithItNothingCreated) {
   Cleanup cleanup(name);
   std::vector<std::string> args = {"sandbox", "create", name, "--runtime", id, "--image", kBaseImage, "--start"};
   for (const auto& a : run_label()) args.push_back(a);
-  auto r = moat(args);
+  auto r = run_moat(args);
   EXPECT_EQ(r.exit_code, 69);
   ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
   EXPECT_EQ(lines(r.err)[0], "moat: runtime '" + id + "' is not available here: " + reason);
@@ -52,12 +54,12 @@ TEST_P(Unavailable, VerdictAndCreateRefusedWithItNothingCreated) {
 INSTANTIATE_TEST_SUITE_P(Runtimes, Unavailable, ::testing::Values("sysbox", "kata"));
 
 TEST(Unavailable, DefaultRuntimeIsSysbox) {
-  auto r = moat({"-o", "json", "runtimes"});
+  auto r = run_moat({"-o", "json", "runtimes"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["default_runtime"], "sysbox");
   const std::string name = unique_name("default-rt");
   Cleanup cleanup(name);
-  auto c = moat({"sandbox", "create", name, "--image", kBaseImage});
+  auto c = run_moat({"sandbox", "create", name, "--image", kBaseImage});
   if (runtime_row("sysbox").value("available", false)) GTEST_SKIP() << "Sysbox is available here";
   EXPECT_EQ(c.exit_code, 69) << c.err;
   EXPECT_EQ(c.err.rfind("moat: runtime 'sysbox' is not available here: ", 0), 0u) << c.err;
@@ -102,7 +104,7 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
                                    "--volume",
                                    name + "-data:/data"};
   for (const auto& a : run_label()) args.push_back(a);
-  auto r = moat(args, config);
+  auto r = run_moat(args, config);
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const json c = client().inspect_container(name);
@@ -147,7 +149,7 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
   EXPECT_EQ(by_target["/var/lib/docker"]["Source"], name + "-docker") << "the inner Docker store survives restarts";
 
   // Seen through moat: owned by sysbox, on the stand-in runtime.
-  auto shown = moat({"-o", "json", "sandbox", "inspect", name}, config);
+  auto shown = run_moat({"-o", "json", "sandbox", "inspect", name}, config);
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   const json info = json::parse(shown.out)["sandbox"];
   EXPECT_EQ(info["runtime"], "sysbox");
@@ -155,7 +157,7 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
 
   auto vols = client().list_volumes({{"moat.managed", "true"}, {"moat.sandbox", name}});
   EXPECT_EQ(vols.size(), 2u);
-  auto rm = moat({"sandbox", "rm", name}, config);
+  auto rm = run_moat({"sandbox", "rm", name}, config);
   EXPECT_EQ(rm.exit_code, 0) << rm.err;
   EXPECT_TRUE(engine_objects_of(name).empty());
 }
@@ -165,7 +167,8 @@ TEST(SysboxShape, HostNetworkIsRefusedNamingSysbox) {
       "sysbox-shape.json", {{"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
   const std::string name = unique_name("sysbox-hostnet");
   Cleanup cleanup(name);
-  auto r = moat({"sandbox", "create", name, "--runtime", "sysbox", "--image", kBaseImage, "--network", "host"}, config);
+  auto r =
+      run_moat({"sandbox", "create", name, "--runtime", "sysbox", "--image", kBaseImage, "--network", "host"}, config);
   EXPECT_EQ(r.exit_code, 65);
   ASSERT_EQ(lines(r.err).size(), 1u) << r.err;
   EXPECT_NE(r.err.find("Sysbox cannot use the host network"), std::string::npos) << r.err;

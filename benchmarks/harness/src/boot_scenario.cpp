@@ -66,15 +66,16 @@ class BootUnit : public ScenarioUnit {
       values["start"] = timed([&] { service.start(name); });
       const auto started = Clock::now();
       phase = "ready";
-      ReadyWait w = wait_until_ready(service, name, std::chrono::milliseconds(static_cast<long>(settings_.ready_timeout_s * 1000)),
+      ReadyWait w = wait_until_ready(service, name,
+                                     std::chrono::milliseconds(static_cast<long>(settings_.ready_timeout_s * 1000)),
                                      std::chrono::microseconds(static_cast<long>(settings_.poll_interval_ms * 1000)));
       in_calls += w.in_calls_ms + w.sleeping_ms;
       if (w.supported) {
         values["ready"] = w.elapsed_ms;
         values["to-ready"] = ms_between(t0, started) + w.elapsed_ms;
       } else {
-        const std::string why = "runtime '" + runtime_ + "' has no main process to signal readiness (" +
-                                w.unsupported_reason + ")";
+        const std::string why =
+            "runtime '" + runtime_ + "' has no main process to signal readiness (" + w.unsupported_reason + ")";
         env_.recorder().unsupported(runtime_, kScenario, "ready", why);
         env_.recorder().unsupported(runtime_, kScenario, "to-ready", why);
       }
@@ -82,13 +83,15 @@ class BootUnit : public ScenarioUnit {
       ExecResult r;
       values["exec"] = timed([&] { r = service.exec(ExecRequest{name, {"true"}, {}, {}, {}, 60}); });
       if (r.exit_code != 0) {
-        scope.failure("exec", "'true' exited with code " + std::to_string(r.exit_code) + ": " + tail_lines(r.stderr_data));
+        scope.failure("exec",
+                      "'true' exited with code " + std::to_string(r.exit_code) + ": " + tail_lines(r.stderr_data));
         values.erase("exec");
       }
       if (!env_.recorder().is_unsupported(runtime_, kScenario, "cpu-sandbox"))
         cgroup_cpu_ns = ContainerCgroup(info.id).cpu_usage_ns();
       if (!cgroup_cpu_ns && !env_.recorder().is_unsupported(runtime_, kScenario, "cpu-sandbox"))
-        scope.failure("cpu-sandbox", "no cgroup found for the sandbox: looked in " + ContainerCgroup(info.id).searched());
+        scope.failure("cpu-sandbox",
+                      "no cgroup found for the sandbox: looked in " + ContainerCgroup(info.id).searched());
       phase = "stop";
       values["stop"] = timed([&] { service.stop(name, settings_.stop_timeout_s); });
       phase = "remove";
@@ -142,17 +145,18 @@ class BootScenario : public Scenario {
     auto ms = [](const char* metric, const char* description) {
       return MetricInfo{kScenario, metric, "ms", Direction::lower_is_better, description};
     };
-    return {ms("create", "create call until it returned (sandbox created, not started)"),
-            ms("start", "start call until it returned (main process started)"),
-            ms("ready", "start returned until a logs() poll saw the main process's 'moat-ready' line"),
-            ms("exec", "exec of 'true' in the running sandbox: call until it returned"),
-            ms("stop", "stop call until it returned"),
-            ms("remove", "remove call until it returned"),
-            ms("total", "create called until remove returned: the whole lifecycle"),
-            ms("to-ready", "create called until the 'moat-ready' line was seen"),
-            ms("cpu-sandbox", "CPU time of the sandbox's cgroup (its processes; for gVisor the Sentry) read before stop"),
-            ms("cpu-host", "host-wide busy CPU time (/proc/stat, all processes) from create to remove"),
-            ms("overhead", "the harness's own time per sample: wall time minus time in service calls and poll sleeps")};
+    return {
+        ms("create", "create call until it returned (sandbox created, not started)"),
+        ms("start", "start call until it returned (main process started)"),
+        ms("ready", "start returned until a logs() poll saw the main process's 'moat-ready' line"),
+        ms("exec", "exec of 'true' in the running sandbox: call until it returned"),
+        ms("stop", "stop call until it returned"),
+        ms("remove", "remove call until it returned"),
+        ms("total", "create called until remove returned: the whole lifecycle"),
+        ms("to-ready", "create called until the 'moat-ready' line was seen"),
+        ms("cpu-sandbox", "CPU time of the sandbox's cgroup (its processes; for gVisor the Sentry) read before stop"),
+        ms("cpu-host", "host-wide busy CPU time (/proc/stat, all processes) from create to remove"),
+        ms("overhead", "the harness's own time per sample: wall time minus time in service calls and poll sleeps")};
   }
   std::unique_ptr<ScenarioUnit> prepare(Environment& env, const std::string& runtime) override {
     return std::make_unique<BootUnit>(env, runtime, settings_);

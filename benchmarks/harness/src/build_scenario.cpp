@@ -105,7 +105,8 @@ class BuildUnit : public ScenarioUnit {
     try {
       if (!env_.service().runtime(runtime_).describe().docker_in_docker) {
         for (const char* m : {"docker.cold", "docker.warm"})
-          env_.recorder().unsupported(runtime_, kScenario, m, reason_prefix + "the runtime declares no Docker-in-Docker");
+          env_.recorder().unsupported(runtime_, kScenario, m,
+                                      reason_prefix + "the runtime declares no Docker-in-Docker");
         return;
       }
     } catch (const moat::Error& e) {
@@ -164,8 +165,9 @@ class BuildUnit : public ScenarioUnit {
     const std::string cold = make_metric(location, "cold"), warm = make_metric(location, "warm");
     std::string step = "copying the tree";
     try {
-      make_box_->run({"/bin/sh", "-c", "rm -rf \"$1\" && mkdir -p \"${1%/*}\" && cp -r \"$2\" \"$1\"", "sh", dir, pristine},
-                     settings_.timeout_s);
+      make_box_->run(
+          {"/bin/sh", "-c", "rm -rf \"$1\" && mkdir -p \"${1%/*}\" && cp -r \"$2\" \"$1\"", "sh", dir, pristine},
+          settings_.timeout_s);
       step = "cold build";
       auto a = Clock::now();
       make_box_->run(make, settings_.timeout_s, env);
@@ -222,14 +224,16 @@ class BuildUnit : public ScenarioUnit {
       ExecResult r = docker_box_->run({"docker", "build", "-t", kInnerImage, context_}, settings_.timeout_s, env);
       const double warm_s = ms_between(a, Clock::now()) / 1000.0;
       if (r.stdout_data.find("Using cache") == std::string::npos)
-        throw moat::Error(MOAT_E_FAILED, "the warm docker build used no cached layer (" + tail_lines(r.stdout_data) + ")");
+        throw moat::Error(MOAT_E_FAILED,
+                          "the warm docker build used no cached layer (" + tail_lines(r.stdout_data) + ")");
       scope.value("docker.warm", warm_s);
     } catch (const core::Cancelled&) {
       throw;
     } catch (const std::exception& e) {
       const std::string why = step + ": " + e.what();
       if (!scope.recorded("docker.cold")) scope.failure("docker.cold", why);
-      if (!scope.recorded("docker.warm")) scope.failure("docker.warm", scope.recorded("docker.cold") ? why : "not measured: " + why);
+      if (!scope.recorded("docker.warm"))
+        scope.failure("docker.warm", scope.recorded("docker.cold") ? why : "not measured: " + why);
     }
   }
 
@@ -276,11 +280,12 @@ class BuildScenario : public Scenario {
         out.push_back(s(make_metric(l, "cold"), "make -j" + std::to_string(settings_.jobs) +
                                                     " of the reference C tree on " + where +
                                                     " from a fresh copy: exec call to return"));
-        out.push_back(s(make_metric(l, "warm"),
-                        "make -j" + std::to_string(settings_.jobs) + " on " + where + " after touching one source file"));
+        out.push_back(s(make_metric(l, "warm"), "make -j" + std::to_string(settings_.jobs) + " on " + where +
+                                                    " after touching one source file"));
       }
     if (settings_.docker) {
-      out.push_back(s("docker.cold", "docker build --no-cache of the reference Dockerfile by the sandbox's inner engine"));
+      out.push_back(
+          s("docker.cold", "docker build --no-cache of the reference Dockerfile by the sandbox's inner engine"));
       out.push_back(s("docker.warm", "docker build with the cache populated and only the last COPY's file changed"));
     }
     return out;

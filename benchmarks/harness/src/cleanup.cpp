@@ -37,7 +37,8 @@ std::vector<std::string> remove_run(core::SandboxService& service, engine::Docke
       try {
         engine->remove_container(str_at(c, "Id"), true, true);
       } catch (const moat::Error& e) {
-        if (e.status() != MOAT_E_NOT_FOUND) errors.push_back("container " + str_at(c, "Id").substr(0, 12) + ": " + e.what());
+        if (e.status() != MOAT_E_NOT_FOUND)
+          errors.push_back("container " + str_at(c, "Id").substr(0, 12) + ": " + e.what());
       }
     }
     for (const auto& v : engine->list_volumes(filter)) {
@@ -60,7 +61,8 @@ std::vector<std::string> leftovers_of_run(core::SandboxService& service, engine:
     if (label(info, kRunIdLabel) == run_id) left.push_back("sandbox " + info.name + " (" + info.runtime + ")");
   if (engine == nullptr) return left;
   const engine::LabelFilter filter = {{kRunIdLabel, run_id}};
-  for (const auto& c : engine->list_containers(filter, true)) left.push_back("container " + str_at(c, "Id").substr(0, 12));
+  for (const auto& c : engine->list_containers(filter, true))
+    left.push_back("container " + str_at(c, "Id").substr(0, 12));
   for (const auto& v : engine->list_volumes(filter)) left.push_back("volume " + str_at(v, "Name"));
   return left;
 }

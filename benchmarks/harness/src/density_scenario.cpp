@@ -137,7 +137,8 @@ class DensityUnit : public ScenarioUnit {
     for (const auto& s : slots) {
       auto m = ContainerCgroup(s.id).memory();
       if (!m) {
-        scope.failure("memory", "no memory cgroup for sandbox " + s.name + ": looked in " + ContainerCgroup(s.id).searched());
+        scope.failure("memory",
+                      "no memory cgroup for sandbox " + s.name + ": looked in " + ContainerCgroup(s.id).searched());
         scope.failure("rss", "no memory cgroup for sandbox " + s.name);
         return;
       }

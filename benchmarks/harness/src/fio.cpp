@@ -34,8 +34,7 @@ FioResult parse_fio_json(std::string_view output) {
   if (brace == std::string_view::npos)
     throw moat::Error(MOAT_E_INVALID, "fio printed no JSON document (is --output-format=json set?)");
   json doc = json::parse(output.substr(brace), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    throw moat::Error(MOAT_E_INVALID, "fio's output is not a JSON document");
+  if (doc.is_discarded() || !doc.is_object()) throw moat::Error(MOAT_E_INVALID, "fio's output is not a JSON document");
   FioResult r;
   r.version = doc.value("fio version", std::string());
   auto jobs = doc.find("jobs");
@@ -48,7 +47,8 @@ FioResult parse_fio_json(std::string_view output) {
     job.read = direction(j, "read");
     job.write = direction(j, "write");
     if (auto s = j.find("sync"); s != j.end() && s->is_object())
-      if (auto lat = s->find("lat_ns"); lat != s->end() && lat->is_object()) job.sync_lat_mean_us = number(*lat, "mean") / 1000.0;
+      if (auto lat = s->find("lat_ns"); lat != s->end() && lat->is_object())
+        job.sync_lat_mean_us = number(*lat, "mean") / 1000.0;
     double rt = 0;
     for (const char* k : {"read", "write"})
       if (auto d = j.find(k); d != j.end() && d->is_object()) rt = std::max(rt, number(*d, "runtime"));

@@ -43,8 +43,8 @@ class IoUnit : public ScenarioUnit {
     copy_workload(env_.identity().workloads_dir, "fio", ws / "fio");
     SandboxSpec spec = env_.spec(env_.sandbox_name(kScenario, runtime_), runtime_, settings_.image);
     spec.workspace = ws.string();
-    const bool wants_volume = std::find(settings_.locations.begin(), settings_.locations.end(), "volume") !=
-                              settings_.locations.end();
+    const bool wants_volume =
+        std::find(settings_.locations.begin(), settings_.locations.end(), "volume") != settings_.locations.end();
     if (wants_volume) spec.mounts.push_back(Mount{"volume", volume_name(spec.name), kVolumeTarget, false});
     try {
       box_.emplace(env_, spec);
@@ -77,7 +77,8 @@ class IoUnit : public ScenarioUnit {
             {"MOAT_FIO_SIZE", job.rfind("fsync", 0) == 0 ? settings_.fsync_size : settings_.size},
             {"MOAT_FIO_RUNTIME", std::to_string(settings_.runtime_s)}};
         try {
-          ExecResult r = box_->run({"fio", "--output-format=json", jobs_dir + "/" + job + ".fio"}, settings_.timeout_s, env);
+          ExecResult r =
+              box_->run({"fio", "--output-format=json", jobs_dir + "/" + job + ".fio"}, settings_.timeout_s, env);
           FioResult parsed = parse_fio_json(r.stdout_data);
           const FioJob& j = parsed.jobs.front();
           if (j.error != 0)
@@ -129,14 +130,10 @@ class IoScenario : public Scenario {
   }
   std::string name() const override { return kScenario; }
   nlohmann::json parameters() const override {
-    return {{"image", settings_.image},
-            {"jobs", settings_.jobs},
-            {"locations", settings_.locations},
-            {"size", settings_.size},
-            {"fsync_size", settings_.fsync_size},
-            {"runtime_s", settings_.runtime_s},
-            {"timeout_s", settings_.timeout_s},
-            {"job_files", "benchmarks/workloads/fio"},
+    return {{"image", settings_.image},           {"jobs", settings_.jobs},
+            {"locations", settings_.locations},   {"size", settings_.size},
+            {"fsync_size", settings_.fsync_size}, {"runtime_s", settings_.runtime_s},
+            {"timeout_s", settings_.timeout_s},   {"job_files", "benchmarks/workloads/fio"},
             {"volume_target", kVolumeTarget}};
   }
   std::vector<MetricInfo> metrics() const override {
@@ -147,8 +144,9 @@ class IoScenario : public Scenario {
         out.push_back(MetricInfo{kScenario, metric_name(job, location), seq ? "MiB/s" : "IOPS",
                                  Direction::higher_is_better,
                                  "fio " + job + ".fio on the " + location + " (" +
-                                     (seq ? "bandwidth" : job.rfind("fsync", 0) == 0 ? "write+fsync pairs per second"
-                                                                                     : "operations per second") +
+                                     (seq                          ? "bandwidth"
+                                      : job.rfind("fsync", 0) == 0 ? "write+fsync pairs per second"
+                                                                   : "operations per second") +
                                      " over the measured phase)"});
       }
     return out;

@@ -82,9 +82,7 @@ nlohmann::json to_json(const Profile& p) {
             {"timeout_s", p.io.timeout_s}}},
           {"cpu", {{"image", p.cpu.image}, {"rounds", p.cpu.rounds}, {"timeout_s", p.cpu.timeout_s}}},
           {"density",
-           {{"image", p.density.image},
-            {"count", p.density.count},
-            {"ready_timeout_s", p.density.ready_timeout_s}}}};
+           {{"image", p.density.image}, {"count", p.density.count}, {"ready_timeout_s", p.density.ready_timeout_s}}}};
 }
 
 }  // namespace moat::harness

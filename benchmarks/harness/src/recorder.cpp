@@ -19,7 +19,8 @@ bool SampleScope::claim(const std::string& metric) {
   (void)recorder_.metric(scenario_, metric);  // throws for an undeclared metric
   if (recorder_.is_unsupported(runtime_, scenario_, metric)) return false;
   if (!done_.insert(metric).second)
-    throw moat::Error(MOAT_E_INTERNAL, "scenario " + scenario_ + " recorded metric '" + metric + "' twice in one sample");
+    throw moat::Error(MOAT_E_INTERNAL,
+                      "scenario " + scenario_ + " recorded metric '" + metric + "' twice in one sample");
   return true;
 }
 
@@ -91,7 +92,8 @@ void Recorder::unsupported(const std::string& runtime, const std::string& scenar
 bool Recorder::is_unsupported(const std::string& runtime, const std::string& scenario,
                               const std::string& metric) const {
   std::lock_guard lock(mutex_);
-  return unsupported_.contains({runtime, scenario, std::string()}) || unsupported_.contains({runtime, scenario, metric});
+  return unsupported_.contains({runtime, scenario, std::string()}) ||
+         unsupported_.contains({runtime, scenario, metric});
 }
 
 std::size_t Recorder::samples() const {

@@ -29,9 +29,9 @@ namespace {
 [[noreturn]] void invalid(const std::string& message) { throw moat::Error(MOAT_E_INVALID, message); }
 
 struct RuntimeChoice {
-  std::vector<std::string> measured;                  // available: measured
-  std::map<std::string, std::string> unavailable;     // asked for by name but unavailable: id -> why
-  std::vector<std::string> skipped;                   // default selection: "id: why"
+  std::vector<std::string> measured;               // available: measured
+  std::map<std::string, std::string> unavailable;  // asked for by name but unavailable: id -> why
+  std::vector<std::string> skipped;                // default selection: "id: why"
 };
 
 RuntimeChoice choose_runtimes(core::SandboxService& service, const std::vector<std::string>& asked) {
@@ -96,7 +96,8 @@ class RunCleanup {
       errors.push_back(std::string("cleanup: ") + e.what());
     }
     if (progress_)
-      for (const auto& e : errors) progress_->note("could not remove " + e + " (run 'moat gc --run-id " + run_id_ + "')");
+      for (const auto& e : errors)
+        progress_->note("could not remove " + e + " (run 'moat gc --run-id " + run_id_ + "')");
     return errors;
   }
 
@@ -196,14 +197,18 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
                   {"runtimes_unavailable", runtimes.unavailable},
                   {"plans", plans},
                   {"scenarios", scenario_params},
-                  {"order", "scenarios in turn; within one, every repetition runs each runtime once in a freshly "
-                            "shuffled order (Fisher-Yates over mt19937_64 seeded with derive_seed(seed, "
-                            "'order|<scenario>'))"},
+                  {"order",
+                   "scenarios in turn; within one, every repetition runs each runtime once in a freshly "
+                   "shuffled order (Fisher-Yates over mt19937_64 seeded with derive_seed(seed, "
+                   "'order|<scenario>'))"},
                   {"work_dir", work_dir.string()},
                   {"workloads_dir", options.workloads_dir.string()},
                   {"fsync_each_record", options.fsync_each_record}};
 
   outcome.jsonl_path = options.out_dir / kJsonlName;
+  // A results.json left by an earlier run into the same directory would sit
+  // next to this run's JSONL (and outlive it if this run is interrupted).
+  fs::remove(options.out_dir / kJsonName, ec);
   bench::ResultsWriter writer(outcome.jsonl_path, m, {options.fsync_each_record});
   Recorder recorder(writer, options.progress);
   for (const auto& s : scenarios) recorder.declare(s->metrics());
@@ -277,7 +282,8 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
             }
           }
           if (options.progress) {
-            SampleReport report{name, id, rep, warmup, done, total, scope.values(), scope.failed(), scope.first_error()};
+            SampleReport report{
+                name, id, rep, warmup, done, total, scope.values(), scope.failed(), scope.first_error()};
             options.progress->sample_done(report);
           }
         }

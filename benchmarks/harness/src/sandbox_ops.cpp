@@ -71,8 +71,8 @@ ExecResult exec_checked(core::SandboxService& service, const std::string& name, 
 }
 
 SandboxPaths sandbox_paths(core::SandboxService& service, const std::string& name) {
-  ExecResult r = exec_checked(service, name, {"/bin/sh", "-c", "printf '%s\\n%s\\n' \"$PWD\" \"$HOME\""}, 60, {},
-                              "/workspace");
+  ExecResult r =
+      exec_checked(service, name, {"/bin/sh", "-c", "printf '%s\\n%s\\n' \"$PWD\" \"$HOME\""}, 60, {}, "/workspace");
   std::istringstream in(r.stdout_data);
   SandboxPaths p;
   std::getline(in, p.workspace);

@@ -92,6 +92,13 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
   dind.facts["dind_mode"] = mode;
   persistent.facts["dind_mode"] = mode;
   const std::string needs = "needs a working inner Docker engine, and ";
+  // When Docker inside fails, the same commands decide both cells.
+  auto fail_both = [&](const std::string& text, const std::string& persistent_text) {
+    rec.decide(Verdict::no, text);
+    persistent.steps = dind.steps;
+    persistent.verdict = Verdict::no;
+    persistent.summary = needs + persistent_text;
+  };
 
   try {
     rec.create(spec, true);
@@ -101,23 +108,20 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
     const std::string what =
         (mode ? "the sandbox in the runtime's DinD mode did not start: " : "the sandbox did not start: ") +
         key_error(e.what());
-    rec.decide(Verdict::no, what);
-    Recorder(ctx, persistent).decide(Verdict::no, needs + "docker-in-docker failed: " + what);
+    fail_both(what, "docker-in-docker failed: " + what);
     return;
   }
   if (!mode) {
     ExecResult up = rec.sh(name, kStartByHand, {"20"}, 40);
     if (up.exit_code != 0) {
       const std::string text = "without a DinD mode the inner dockerd does not start: " + why(up);
-      rec.decide(Verdict::no, text);
-      Recorder(ctx, persistent).decide(Verdict::no, needs + "docker-in-docker failed: " + text);
+      fail_both(text, "docker-in-docker failed: " + text);
       return;
     }
   }
   ExecResult info = rec.exec(name, {"docker", "info", "--format", "{{.ServerVersion}} {{.Driver}}"}, 30);
   if (info.exit_code != 0) {
-    rec.decide(Verdict::no, "the inner Docker engine does not answer: " + why(info));
-    Recorder(ctx, persistent).decide(Verdict::no, needs + "the inner engine does not answer");
+    fail_both("the inner Docker engine does not answer: " + why(info), "the inner engine does not answer");
     return;
   }
   dind.facts["inner_engine"] = trim(info.stdout_data);
@@ -150,6 +154,7 @@ void probe_docker_in_docker(ProbeContext& ctx, Cell& dind, Cell& persistent) {
   // ---- persistent-dind: the same sandbox, stopped and started again ----
   Recorder prec(ctx, persistent);
   if (!built) {
+    persistent.steps = dind.steps;
     prec.decide(Verdict::no, needs + "nothing could be built inside to check: " + why(build));
     return;
   }

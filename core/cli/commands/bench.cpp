@@ -22,8 +22,8 @@
 #include <regex>
 #include <sstream>
 
-#include <boost/program_options/value_semantic.hpp>
 #include <fmt/format.h>
+#include <boost/program_options/value_semantic.hpp>
 
 namespace moat::cli::commands {
 namespace po = boost::program_options;
@@ -68,7 +68,8 @@ class StderrProgress : public harness::Progress {
   void scenario_begin(const std::string& scenario) override { line("scenario " + scenario); }
   void sample_done(const harness::SampleReport& r) override {
     if (quiet_) return;
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
+    const auto secs =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
     const std::string text =
         fmt::format("[{}/{} {}:{:02}] {} {} {} {}: {}", r.done, r.total, secs / 60, secs % 60, r.scenario, r.runtime,
                     r.warmup ? "warm-up" : "rep", r.repetition + 1, headline(r));
@@ -155,7 +156,8 @@ int run(Context& ctx) {
   if (outcome.interrupted) {
     ctx.err() << "moat: interrupted; " << outcome.samples << " samples are in " << outcome.jsonl_path.string()
               << " (an incomplete run: 'moat report' reads it)";
-    if (!outcome.cleanup_errors.empty()) ctx.err() << "; some sandboxes remain: run 'moat gc --run-id " << outcome.run_id << "'";
+    if (!outcome.cleanup_errors.empty())
+      ctx.err() << "; some sandboxes remain: run 'moat gc --run-id " << outcome.run_id << "'";
     ctx.err() << '\n';
     return to_int(ExitCode::interrupted);
   }

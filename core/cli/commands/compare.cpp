@@ -19,8 +19,9 @@ namespace {
 
 constexpr const char* kHelpFor = "compare";
 
-double percent_option(const Context& ctx, const std::string& name, double fallback) {
-  if (!ctx.vars().count(name)) return fallback;
+// Returns the option as a fraction; `fallback_percent` is in percent like the flag.
+double percent_option(const Context& ctx, const std::string& name, double fallback_percent) {
+  if (!ctx.vars().count(name)) return fallback_percent / 100.0;
   const double v = ctx.vars()[name].as<double>();
   if (!(v >= 0 && v < 1000)) throw UsageError("--" + name + " must be a percentage between 0 and 1000", kHelpFor);
   return v / 100.0;

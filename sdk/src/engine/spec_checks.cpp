@@ -25,17 +25,15 @@ bool has_dotdot_component(std::string_view path) {
   return false;
 }
 
-// A value inside a message without control characters that would break the
-// one-line rule; shown() also quotes it.
+std::string shown(std::string_view s) { return "'" + printable(s) + "'"; }
+
+}  // namespace
+
 std::string printable(std::string_view s) {
   std::string out;
   for (char c : s) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
   return out;
 }
-
-std::string shown(std::string_view s) { return "'" + printable(s) + "'"; }
-
-}  // namespace
 
 void check_sandbox_name(const std::string& name) {
   if (name.empty()) invalid("name: a sandbox name is required ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)");

@@ -7,8 +7,13 @@
 #include <moat/model.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace moat::engine {
+
+// `s` with control characters replaced by '?', so a value taken from input
+// cannot break the one-line rule of an error message.
+std::string printable(std::string_view s);
 
 // [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}
 void check_sandbox_name(const std::string& name);

@@ -11,7 +11,7 @@ namespace moat::harness {
 struct FioDirection {
   double bw_mib_s = 0;  // fio "bw" is KiB/s
   double iops = 0;
-  double io_mib = 0;    // "io_kbytes" / 1024: what was transferred
+  double io_mib = 0;  // "io_kbytes" / 1024: what was transferred
 };
 
 struct FioJob {

@@ -35,9 +35,9 @@ struct BuildSettings {
   bool docker = true;  // (b) docker build inside the sandbox (DinD)
   std::string image = "moat/bench:bookworm";
   std::string dind_image = "moat/dind:bookworm";
-  int jobs = 2;                            // make -jN
-  std::string busybox = "/bin/busybox";    // static busybox: the inner image's base
-  double timeout_s = 900;                  // one make or docker build, at most
+  int jobs = 2;                          // make -jN
+  std::string busybox = "/bin/busybox";  // static busybox: the inner image's base
+  double timeout_s = 900;                // one make or docker build, at most
   std::vector<std::string> locations = {"workspace", "rootfs"};
 };
 

@@ -21,12 +21,12 @@ inline double ms_between(Clock::time_point a, Clock::time_point b) {
 inline constexpr const char* kReadyMarker = "moat-ready";
 
 struct ReadyWait {
-  bool supported = true;       // false: the runtime has no logs (no main process)
+  bool supported = true;  // false: the runtime has no logs (no main process)
   std::string unsupported_reason;
-  double elapsed_ms = 0;       // from the call until the poll that saw the marker returned
-  int polls = 0;               // logs() calls made
-  double in_calls_ms = 0;      // time spent inside logs() calls
-  double sleeping_ms = 0;      // time spent sleeping between polls
+  double elapsed_ms = 0;   // from the call until the poll that saw the marker returned
+  int polls = 0;           // logs() calls made
+  double in_calls_ms = 0;  // time spent inside logs() calls
+  double sleeping_ms = 0;  // time spent sleeping between polls
 };
 
 // Polls service.logs(name) until its stdout holds the ready marker. Throws
