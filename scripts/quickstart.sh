@@ -15,7 +15,7 @@ bash scripts/install-deps.sh
 step "engine"
 bash scripts/setup-engine.sh
 step "build ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOAT_BUILD_TESTS=OFF
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${MOAT_BUILD_TYPE:-Release} -DMOAT_BUILD_TESTS=OFF
 cmake --build "$build" -j "$(nproc)"
 moat="$build/bin/moat"
 step "images"

@@ -4,7 +4,9 @@
 #   1. Debian packages            scripts/install-deps.sh
 #   2. a Docker engine with gVisor scripts/setup-engine.sh (leaves a running engine alone)
 #   3. build                      cmake, into build/ (override with MOAT_BUILD_DIR)
-#   4. offline images (cached)    moat image prepare
+#   4. offline images (cached)    moat image prepare, in the background while the
+#                                 tests compile (debootstrap waits on the network and
+#                                 the disk, the compiler on the CPU)
 #   5. every test                 ctest
 #   6. nothing of moat's left in the engine
 set -euo pipefail
@@ -12,8 +14,12 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${MOAT_BUILD_DIR:-$root/build}
 jobs=${MOAT_JOBS:-$(nproc)}
+images_log="$build/image-prepare.log"
+images_pid=
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s   (%s, %ds)\n' "$*" "$(date +%H:%M:%S)" "$SECONDS"; }
+stop_images() { [ -z "$images_pid" ] || kill "$images_pid" 2>/dev/null || true; }
+trap stop_images EXIT
 
 step "dependencies"
 bash scripts/install-deps.sh
@@ -21,15 +27,30 @@ bash scripts/install-deps.sh
 step "engine"
 bash scripts/setup-engine.sh
 
-step "build ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${MOAT_CMAKE_ARGS:-}
+step "build moat ($build)"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${MOAT_BUILD_TYPE:-Release} -DMOAT_BUILD_TESTS=ON ${MOAT_CMAKE_ARGS:-}
+cmake --build "$build" -j "$jobs" --target moat
+
+step "images (background, log: $images_log)"
+"$build/bin/moat" image prepare base bench dind >"$images_log" 2>&1 &
+images_pid=$!
+
+step "build the rest"
 cmake --build "$build" -j "$jobs"
 
-step "images"
-"$build/bin/moat" image prepare base bench dind
+step "wait for the images"
+if ! wait "$images_pid"; then
+  images_pid=
+  cat "$images_log" >&2
+  echo "test: moat image prepare failed (log above)" >&2
+  exit 1
+fi
+images_pid=
+cat "$images_log"
 
 step "tests"
 ctest --test-dir "$build" --output-on-failure -j "$jobs" ${MOAT_CTEST_ARGS:-}
 
 step "leftovers"
 bash scripts/check-leftovers.sh
+step "done"
