@@ -41,8 +41,9 @@ run_moat() {
 }
 run_direct() {
   local r=$1 size fsync_size runtime
-  # Sizes and runtime exactly as the moat run of this round used them.
-  local manifest=$work/moat-$r/results.json
+  # Sizes and runtime exactly as moat used them (round 1 runs moat first;
+  # every round uses the same parameters).
+  local manifest=$work/moat-1/results.json
   size=$(jq -r '.manifest.parameters.scenarios.io.size' "$manifest")
   fsync_size=$(jq -r '.manifest.parameters.scenarios.io.fsync_size' "$manifest")
   runtime=$(jq -r '.manifest.parameters.scenarios.io.runtime_s' "$manifest")

@@ -286,6 +286,7 @@ void DockerRuntime::remember(const std::string& name, const std::string& id) {
 void DockerRuntime::forget(const std::string& name) {
   std::lock_guard lock(ids_mutex_);
   ids_.erase(name);
+  volume_free_.erase(name);
 }
 
 std::optional<std::string> DockerRuntime::cached_id(const std::string& name) {
@@ -477,6 +478,10 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
     }
     id = client_.create_container(spec.name, plan.config);
     remember(spec.name, id);
+    if (plan.volumes.empty()) {
+      std::lock_guard lock(ids_mutex_);
+      volume_free_.insert(spec.name);
+    }
     if (start) {
       client_.start_container(id);
       return after_start(spec.name, id);
@@ -610,6 +615,17 @@ void DockerRuntime::restart_sandbox(const std::string& name, double timeout_s) {
 
 void DockerRuntime::remove_sandbox(const std::string& name) {
   Resolved r = resolve(name, false);
+  // Volumes this sandbox may own: the ones it mounts (inspect), or, for a
+  // sandbox created here without any, none.
+  bool may_own_volumes = true;
+  if (r.inspect.is_object()) {
+    may_own_volumes = false;
+    for (const auto& m : member(r.inspect, "Mounts"))
+      if (str_at(m, "Type") == "volume") may_own_volumes = true;
+  } else {
+    std::lock_guard lock(ids_mutex_);
+    may_own_volumes = !volume_free_.contains(name);
+  }
   try {
     client_.remove_container(r.id, true, true);
   } catch (const EngineError& e) {
@@ -620,6 +636,7 @@ void DockerRuntime::remove_sandbox(const std::string& name) {
     client_.remove_container(r.id, true, true);
   }
   forget(name);
+  if (!may_own_volumes) return;
   for (const auto& v : client_.list_volumes({{kManagedLabel, "true"}, {kSandboxLabel, name}})) {
     const std::string vname = str_at(v, "Name");
     try {
