@@ -47,12 +47,17 @@ run_direct() {
   size=$(jq -r '.manifest.parameters.scenarios.io.size' "$manifest")
   fsync_size=$(jq -r '.manifest.parameters.scenarios.io.fsync_size' "$manifest")
   runtime=$(jq -r '.manifest.parameters.scenarios.io.runtime_s' "$manifest")
-  mkdir -p "$work/direct"
+  mkdir -p "$work/direct-rootfs" "$work/direct-workspace"
+  # The same sequence moat runs on host: each job on the rootfs location, then
+  # on the workspace (the figure compared), so both see the same warm-up.
   for job in "${jobs[@]}"; do
     local s=$size
     [[ $job == fsync* ]] && s=$fsync_size
-    MOAT_FIO_DIR=$work/direct MOAT_FIO_SIZE=$s MOAT_FIO_RUNTIME=$runtime \
-      fio --output-format=json "$jobs_dir/$job.fio" >"$work/direct-$r-$job.json"
+    for loc in rootfs workspace; do
+      MOAT_FIO_DIR=$work/direct-$loc MOAT_FIO_SIZE=$s MOAT_FIO_RUNTIME=$runtime \
+        fio --output-format=json "$jobs_dir/$job.fio" >"$work/direct-$r-$job-$loc.json"
+    done
+    cp "$work/direct-$r-$job-workspace.json" "$work/direct-$r-$job.json"
   done
 }
 
