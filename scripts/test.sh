@@ -7,7 +7,8 @@
 #   4. offline images (cached)    moat image prepare, in the background while the
 #                                 tests compile (debootstrap waits on the network and
 #                                 the disk, the compiler on the CPU)
-#   5. every test                 ctest
+#   5. every test                 ctest (with the .deb test: the build is configured
+#                                 for the Debian layout, prefix /usr)
 #   6. nothing of moat's left in the engine
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,8 @@ step "engine"
 bash scripts/setup-engine.sh
 
 step "build moat ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${MOAT_BUILD_TYPE:-Release} -DMOAT_BUILD_TESTS=ON ${MOAT_CMAKE_ARGS:-}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${MOAT_BUILD_TYPE:-Release} -DMOAT_BUILD_TESTS=ON \
+  -DCMAKE_INSTALL_PREFIX=/usr ${MOAT_CMAKE_ARGS:-}
 cmake --build "$build" -j "$jobs" --target moat
 
 step "images (background, log: $images_log)"

@@ -3,6 +3,7 @@
 #include "commands/registry.hpp"
 #include "help.hpp"
 #include "run_process.hpp"
+#include "temp_dir.hpp"
 
 #include <moat/plugin_abi.h>
 
@@ -26,25 +27,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using moat::test::ProcessResult;
 using moat::test::RunOptions;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "moat-cli-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Every test runs moat with its own HOME, config and cache dirs, so neither
 // the user's files nor another test's cache can change the outcome.
@@ -75,7 +57,7 @@ class Moat : public ::testing::Test {
     return moat::test::run_process(args, options);
   }
 
-  TempDir tmp_;
+  moat::test::TempDir tmp_{"moat-cli-test"};
 };
 
 std::string describe(const ProcessResult& r) {

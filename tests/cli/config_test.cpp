@@ -1,4 +1,6 @@
 // In-process tests of configuration parsing, validation and merging.
+#include "temp_dir.hpp"
+
 #include <moat/core/config.hpp>
 
 #include <gtest/gtest.h>
@@ -17,30 +19,16 @@ using moat::core::Config;
 using moat::core::ConfigError;
 using json = nlohmann::json;
 
-// A fresh directory, removed afterwards.
-class TempDir {
+// A fresh directory, removed afterwards, to write config files into.
+class TempDir : public moat::test::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "moat-config-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
+  TempDir() : moat::test::TempDir("moat-config-test") {}
   fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = path_ / name;
+    const fs::path p = path() / name;
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;
     return p;
   }
-
- private:
-  fs::path path_;
 };
 
 json parse(const std::string& text, std::vector<std::string>* warnings = nullptr) {

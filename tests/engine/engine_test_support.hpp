@@ -3,6 +3,8 @@
 // and a child-process runner (argv only, no shell).
 #pragma once
 
+#include "temp_dir.hpp"
+
 #include <moat/engine/docker_client.hpp>
 
 #include <filesystem>
@@ -47,18 +49,7 @@ class RunObjectsGuard {
   RunObjectsGuard& operator=(const RunObjectsGuard&) = delete;
 };
 
-// Removes a directory tree on scope exit.
-class TempDir {
- public:
-  explicit TempDir(const std::string& stem);
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using moat::test::TempDir;
 
 // Runs argv, stdout/stderr to /dev/null; throws std::runtime_error unless it
 // exits with 0.

@@ -32,4 +32,12 @@ TEST(JsonMessageStream, NonJsonLinesAreSkipped) {
   EXPECT_TRUE(find_stream_error("garbage\n{\"error\":\"x\"}").has_value());
 }
 
+TEST(JsonMessageStream, MessagesOfAnotherTypeAreSkippedNotThrown) {
+  // json::value() threw type_error for these (corpus/engine_json/errordetail-message-not-a-string).
+  EXPECT_FALSE(find_stream_error("{\"errorDetail\":{\"message\":1}}\n{\"error\":[\"x\"]}").has_value());
+  const auto error = find_stream_error("{\"errorDetail\":{\"message\":null},\"error\":\"flat\"}");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(*error, "flat");
+}
+
 }  // namespace

@@ -52,7 +52,10 @@ class Scratch {
     dir_ = pattern;
     fs::create_directories(dir_ / "root" / "ws");
     fs::create_directories(dir_ / "outside" / "a\nb");
-    { std::FILE* f = std::fopen((dir_ / "root" / "file").c_str(), "w"); if (f) std::fclose(f); }
+    {
+      std::FILE* f = std::fopen((dir_ / "root" / "file").c_str(), "w");
+      if (f) std::fclose(f);
+    }
     fs::create_symlink("..", dir_ / "root" / "up");
     fs::create_symlink("/etc", dir_ / "root" / "etc");
     fs::create_symlink("loop", dir_ / "root" / "loop");
@@ -123,6 +126,8 @@ void check_accepted(const moat::SandboxSpec& spec, const fs::path& root, bool ro
   };
   auto host_path = [&](const std::string& p) {
     expect(!p.empty() && p.front() == '/' && !has_dotdot(p), "a relative or '..' host path was accepted");
+    // The kernel stops at a NUL: what was checked would not be what is mounted.
+    expect(p.find('\0') == std::string::npos, "a host path with a NUL was accepted");
     std::error_code ec;
     const fs::path real = fs::canonical(p, ec);
     expect(!ec, "a host path that does not resolve was accepted");
@@ -138,6 +143,7 @@ void check_accepted(const moat::SandboxSpec& spec, const fs::path& root, bool ro
   }
   for (const auto& m : spec.mounts) {
     expect(!m.target.empty() && m.target.front() == '/' && !has_dotdot(m.target), "a bad mount target was accepted");
+    expect(m.target.find('\0') == std::string::npos, "a mount target with a NUL was accepted");
     expect(m.target.find_first_not_of('/') != std::string::npos, "a mount on / was accepted");
     if (m.type == "bind") {
       host_path(m.source);

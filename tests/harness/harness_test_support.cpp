@@ -1,5 +1,7 @@
 #include "harness_test_support.hpp"
 
+#include "test_plugins_registry.hpp"
+
 #include <moat/core/sandbox_service.hpp>
 #include <moat/harness/cleanup.hpp>
 
@@ -7,25 +9,11 @@
 
 #include <atomic>
 #include <fstream>
-#include <iostream>
 #include <stdexcept>
-#include <system_error>
 
 namespace moat::harness_test {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-TempDir::TempDir(const std::string& stem) {
-  // Under /var/tmp (disk, like a user's workspace), not a tmpfs /tmp.
-  std::string pattern = (fs::path("/var/tmp") / (stem + "-XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
 
 const fs::path& scratch() {
   static TempDir dir("moat-harness-scratch");
@@ -34,15 +22,8 @@ const fs::path& scratch() {
 
 core::PluginRegistry& registry() {
   // Never destroyed: plugin instances may outlive static destruction order.
-  static core::PluginRegistry* r = [] {
-    core::RegistryOptions options;
-    options.search_dirs = {MOAT_TEST_PLUGIN_DIR};
-    options.probe_helper = MOAT_PROBE_HELPER;
-    options.probe_timeout = std::chrono::seconds(30);
-    auto* reg = new core::PluginRegistry(options);
-    reg->discover();
-    return reg;
-  }();
+  static core::PluginRegistry* r =
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(30)).release();
   return *r;
 }
 
@@ -50,15 +31,6 @@ core::Config config() {
   core::Config c;
   c.default_runtime = "runc";
   c.plugins = {{"host", {{"state_dir", (scratch() / "host-state").string()}}}};
-  return c;
-}
-
-engine::DockerClient& client() {
-  static engine::DockerClient c = [] {
-    auto o = engine::ClientOptions::from_environment();
-    o.timeout = std::chrono::seconds(120);
-    return engine::DockerClient(o);
-  }();
   return c;
 }
 

@@ -3,7 +3,9 @@
 // run ids starting with "th-", and the real `moat` binary.
 #pragma once
 
+#include "engine_objects.hpp"
 #include "run_process.hpp"
+#include "temp_dir.hpp"
 
 #include <moat/bench/report/results.hpp>
 #include <moat/core/config.hpp>
@@ -19,22 +21,16 @@ namespace moat::harness_test {
 
 inline constexpr const char* kRunPrefix = "th-";
 
-class TempDir {
+// Under /var/tmp (disk, like a user's workspace), not a tmpfs /tmp.
+class TempDir : public moat::test::TempDir {
  public:
-  explicit TempDir(const std::string& stem = "moat-harness-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  explicit TempDir(const std::string& stem = "moat-harness-test") : moat::test::TempDir(stem, "/var/tmp") {}
 };
 
 const std::filesystem::path& scratch();
 core::PluginRegistry& registry();
 core::Config config();
-engine::DockerClient& client();
+using moat::test::client;
 
 // "th-<pid>-<n>"
 std::string unique_run_id();

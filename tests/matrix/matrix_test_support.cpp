@@ -1,6 +1,6 @@
 #include "matrix_test_support.hpp"
 
-#include <iostream>
+#include "test_plugins_registry.hpp"
 
 namespace moat::matrix_test {
 
@@ -29,17 +29,8 @@ Cell cell(Verdict v, const std::string& summary) {
 
 moat::core::PluginRegistry& registry() {
   // Never destroyed: runtime handles may outlive static destruction order.
-  static moat::core::PluginRegistry* r = [] {
-    moat::core::RegistryOptions options;
-    options.search_dirs = {MOAT_TEST_PLUGIN_DIR};
-    options.probe_helper = MOAT_PROBE_HELPER;
-    options.probe_timeout = std::chrono::seconds(20);
-    auto* reg = new moat::core::PluginRegistry(options);
-    reg->discover();
-    for (const auto& rec : reg->records())
-      if (!rec.ok()) std::cerr << "plugin " << rec.path << " refused: " << rec.reason << "\n";
-    return reg;
-  }();
+  static moat::core::PluginRegistry* r =
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(20)).release();
   return *r;
 }
 

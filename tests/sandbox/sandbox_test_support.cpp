@@ -1,17 +1,14 @@
 #include "sandbox_test_support.hpp"
 
-#include <moat/core/image_builder.hpp>
+#include "test_plugins_registry.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 
 #ifndef MOAT_BINARY
 #error "MOAT_BINARY must name the moat executable"
@@ -22,30 +19,10 @@ namespace moat::sandbox_test {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-TempDir::TempDir(const std::string& stem) {
-  std::string pattern = (fs::temp_directory_path() / (stem + "-XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
 const fs::path& scratch() {
   // Removed when the process ends normally.
   static TempDir dir("moat-sandbox-test");
   return dir.path();
-}
-
-moat::engine::DockerClient& client() {
-  static moat::engine::DockerClient c = [] {
-    auto o = moat::engine::ClientOptions::from_environment();
-    o.timeout = std::chrono::seconds(120);
-    return moat::engine::DockerClient(o);
-  }();
-  return c;
 }
 
 std::string unique_name(const std::string& stem) {
@@ -91,17 +68,8 @@ std::vector<std::string> run_label() { return {"--label", std::string(kRunIdLabe
 
 moat::core::PluginRegistry& registry() {
   // Never destroyed: plugin instances may outlive static destruction order.
-  static moat::core::PluginRegistry* r = [] {
-    moat::core::RegistryOptions options;
-    options.search_dirs = {MOAT_TEST_PLUGIN_DIR};
-    options.probe_helper = MOAT_PROBE_HELPER;
-    options.probe_timeout = std::chrono::seconds(20);
-    auto* reg = new moat::core::PluginRegistry(options);
-    reg->discover();
-    for (const auto& rec : reg->records())
-      if (!rec.ok()) std::cerr << "plugin " << rec.path << " refused: " << rec.reason << "\n";
-    return reg;
-  }();
+  static moat::core::PluginRegistry* r =
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(20)).release();
   return *r;
 }
 
@@ -120,31 +88,10 @@ SandboxSpec base_spec(const std::string& name, const std::string& runtime, const
   return s;
 }
 
-void ensure_base_image() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (client().inspect_image(kBaseImage)) return;
-    moat::core::ImageBuilderOptions o;
-    o.progress = [](const std::string& line) { std::cerr << line << "\n"; };
-    moat::core::ImageBuilder(client(), o).prepare("base");
-  });
-}
-
 bool dind_image_present(std::string& why) {
   if (client().inspect_image(kDindImage)) return true;
   why = std::string(kDindImage) + " is not in the engine: run 'moat image prepare dind' once (it is cached)";
   return false;
-}
-
-std::vector<std::string> engine_objects_of(const std::string& sandbox) {
-  std::vector<std::string> out;
-  for (const auto& c : client().list_containers({{kNameLabel, sandbox}}, true))
-    out.push_back("container " + c.value("Id", std::string()).substr(0, 12));
-  for (const auto& v : client().list_volumes({{"moat.sandbox", sandbox}}))
-    out.push_back("volume " + v.value("Name", std::string()));
-  const bool addressable = !sandbox.empty() && sandbox.find('/') == std::string::npos;
-  if (addressable && client().find_container(sandbox)) out.push_back("container named " + sandbox);
-  return out;
 }
 
 std::vector<std::string> leftovers() {
@@ -169,21 +116,6 @@ std::vector<std::string> leftovers() {
   for (const auto& n : client().list_networks({{kManagedLabel, "true"}}))
     if (ours(n.value("Labels", json()), n.value("Name", ""))) left.push_back("network " + n.value("Name", ""));
   return left;
-}
-
-Cleanup::~Cleanup() {
-  for (const auto& name : names_) {
-    try {
-      for (const auto& c : client().list_containers({{kNameLabel, name}}, true))
-        client().remove_container(c.at("Id").get<std::string>(), true, true);
-      if (auto c = client().find_container(name); c && c->value("Name", "") == "/" + name)
-        client().remove_container(c->at("Id").get<std::string>(), true, true);
-      for (const auto& v : client().list_volumes({{"moat.sandbox", name}}))
-        client().remove_volume(v.at("Name").get<std::string>(), true);
-    } catch (const std::exception& e) {
-      std::cerr << "cleanup of " << name << ": " << e.what() << "\n";
-    }
-  }
 }
 
 }  // namespace moat::sandbox_test

@@ -9,7 +9,11 @@
 // other suites use the same engine at the same time.
 #pragma once
 
+#include "engine_objects.hpp"
+#include "expect_error.hpp"
 #include "run_process.hpp"
+#include "temp_dir.hpp"
+#include "test_images.hpp"
 
 #include <moat/core/config.hpp>
 #include <moat/core/plugin_registry.hpp>
@@ -30,26 +34,14 @@ namespace moat::sandbox_test {
 
 inline constexpr const char* kRunId = "test_sandbox";
 inline constexpr const char* kNamePrefix = "msb-";
-inline constexpr const char* kBaseImage = "moat/base:busybox";
-inline constexpr const char* kDindImage = "moat/dind:bookworm";
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& stem = "msb");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  [[nodiscard]] std::string str() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using moat::test::kBaseImage;
+using moat::test::kDindImage;
+using moat::test::TempDir;
 
 // This process's scratch area: HOME, XDG dirs, the host runtime's state dir.
 const std::filesystem::path& scratch();
 
-moat::engine::DockerClient& client();
+using moat::test::client;
 
 // "msb-<stem>-<pid>-<n>": unique per process and call.
 std::string unique_name(const std::string& stem);
@@ -76,37 +68,16 @@ moat::core::Config service_config();
 SandboxSpec base_spec(const std::string& name, const std::string& runtime, const std::string& image = kBaseImage);
 
 // ---- the engine ----
-void ensure_base_image();
+using moat::test::ensure_base_image;
 // True when moat/dind:bookworm is in the engine; `why` says how to get it.
 bool dind_image_present(std::string& why);
-// Containers and volumes that still belong to this sandbox name.
-std::vector<std::string> engine_objects_of(const std::string& sandbox);
+using moat::test::engine_objects_of;
 // Everything of these tests still in the engine (by run-id label and name prefix).
 std::vector<std::string> leftovers();
 
 // Removes the named sandboxes' containers and volumes on scope exit.
-class Cleanup {
- public:
-  Cleanup() = default;
-  explicit Cleanup(std::string name) { add(std::move(name)); }
-  ~Cleanup();
-  Cleanup(const Cleanup&) = delete;
-  Cleanup& operator=(const Cleanup&) = delete;
-  void add(std::string name) { names_.push_back(std::move(name)); }
+using Cleanup = moat::test::SandboxCleanup;
 
- private:
-  std::vector<std::string> names_;
-};
-
-// Runs `body` and returns the moat::Error it threw; throws if it did not.
-template <typename Body>
-moat::Error expect_error(Body&& body) {
-  try {
-    body();
-  } catch (const moat::Error& e) {
-    return e;
-  }
-  throw std::runtime_error("expected a moat::Error, but the call succeeded");
-}
+using moat::test::expect_error;
 
 }  // namespace moat::sandbox_test

@@ -1,8 +1,9 @@
 // build: (a) the reference C tree (benchmarks/workloads/c-tree) compiled with
 // `make -jN` inside the sandbox, on the bind-mounted workspace and on the
 // sandbox's own root filesystem, cold and warm; (b) `docker build` of the
-// reference Dockerfile (benchmarks/workloads/dockerfile) by a Docker engine
-// inside the sandbox, cold and warm cache.
+// reference Dockerfile (benchmarks/workloads/dockerfile, its files/ taken
+// from the C tree: see assemble_docker_context) by a Docker engine inside the
+// sandbox, cold and warm cache.
 //
 // Timed: the exec of make / docker build, call to return (what a user
 // running it in the sandbox waits for). Untimed: copying the tree, removing
@@ -120,7 +121,7 @@ class BuildUnit : public ScenarioUnit {
     fs::path ws;
     try {
       ws = env_.make_work_dir("build-docker", runtime_);
-      copy_workload(env_.identity().workloads_dir, "dockerfile", ws / "dockerfile");
+      assemble_docker_context(env_.identity().workloads_dir, ws / "dockerfile");
       std::error_code ec;
       fs::copy_file(settings_.busybox, ws / "busybox", ec);
       if (ec)

@@ -2,7 +2,9 @@
 
 #include <moat/error.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #ifndef MOAT_WORKLOADS_SOURCE_DIR
@@ -50,6 +52,30 @@ void copy_workload(const fs::path& workloads_dir, const std::string& sub, const 
     if (ec) break;
   }
   if (ec) throw moat::Error(MOAT_E_FAILED, "copying " + src.string() + " to " + dest.string() + ": " + ec.message());
+}
+
+void assemble_docker_context(const fs::path& workloads_dir, const fs::path& dest) {
+  copy_workload(workloads_dir, "dockerfile", dest);
+  // A subset of the tree: enough small files for the COPY and archive layers
+  // without making the image build dominated by compressing sources.
+  constexpr int kModules = 8;
+  const fs::path tree = workloads_dir / "c-tree";
+  const fs::path files = dest / "files";
+  std::vector<std::pair<fs::path, fs::path>> copies = {{tree / "Makefile", files / "Makefile"}};
+  for (int i = 0; i < kModules; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "mod%02d.c", i);
+    copies.emplace_back(tree / "src" / name, files / name);
+  }
+  std::error_code ec;
+  fs::create_directories(files, ec);
+  if (ec) throw moat::Error(MOAT_E_FAILED, "cannot create " + files.string() + ": " + ec.message());
+  for (const auto& [from, to] : copies) {
+    if (!fs::is_regular_file(from, ec))
+      throw moat::Error(MOAT_E_NOT_FOUND, "workload c-tree is missing " + from.string());
+    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw moat::Error(MOAT_E_FAILED, "copying " + from.string() + " to " + to.string() + ": " + ec.message());
+  }
 }
 
 }  // namespace moat::harness

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -130,10 +129,8 @@ int run(Context& ctx) {
     if (*seed >= (std::uint64_t{1} << 53)) throw UsageError("--seed must be below 2^53", kHelpFor);
     o.seed = seed;
   }
-  o.run_id = option_value(ctx, "run-id");
+  o.run_id = run_id_option(ctx, kHelpFor);
   if (o.run_id.empty()) o.run_id = harness::new_run_id();
-  if (!std::regex_match(o.run_id, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")))
-    throw UsageError("--run-id '" + o.run_id + "': use letters, digits, '_', '.' and '-' (at most 63)", kHelpFor);
   const std::string out = option_value(ctx, "out");
   o.out_dir = out.empty() ? std::filesystem::path("moat-bench") / o.run_id : std::filesystem::path(out);
   o.out_dir = std::filesystem::absolute(o.out_dir);

@@ -240,6 +240,7 @@ int run(Context& ctx) {
   } catch (const moat::Error& e) {
     throw UsageError(e.what(), kHelpFor);
   }
+  o.run_id = run_id_option(ctx, kHelpFor);
   o.seed_file = find_seed(ctx);
   o.engine = engine_client_options(ctx.config());
   o.cancel = &ctx.cancel_flag();
@@ -298,6 +299,8 @@ void options(po::options_description& d) {
      "a 'moat bench' results file: boot figures from it, its figures in the ranking")
     ("timeout", po::value<double>()->value_name("S"), "time limit of one probe in seconds (default 120)")
     ("boot-samples", po::value<int>()->value_name("N"), "boots per runtime for the boot-time row (default 5)")
+    ("run-id", po::value<std::string>()->value_name("ID"),
+     "the run's id and label value (default: mx-<UTC time>-<random>)")
     ("jobs", po::value<int>()->value_name("N"), "runtimes probed at once (default 0: all)")
     ("md", po::value<std::string>()->value_name("FILE"), "also write the Markdown report to FILE")
     ("json", po::value<std::string>()->value_name("FILE"), "also write the JSON evidence document to FILE");

@@ -1,8 +1,12 @@
 #include "sandbox_support.hpp"
 
+#include "../exit_code.hpp"
 #include "../usage_error.hpp"
 
 #include <chrono>
+#include <regex>
+
+#include <boost/program_options/value_semantic.hpp>
 
 namespace moat::cli::commands {
 
@@ -113,6 +117,13 @@ std::string option_value(const Context& ctx, const std::string& name) {
   return {};
 }
 
+std::string run_id_option(const Context& ctx, const std::string& help_for) {
+  std::string id = option_value(ctx, "run-id");
+  if (!id.empty() && !std::regex_match(id, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")))
+    throw UsageError("--run-id '" + id + "': use letters, digits, '_', '.' and '-' (at most 63)", help_for);
+  return id;
+}
+
 bool flag(const Context& ctx, const std::string& name) {
   auto it = ctx.vars().find(name);
   return it != ctx.vars().end() && !it->second.empty() && it->second.as<bool>();
@@ -120,6 +131,19 @@ bool flag(const Context& ctx, const std::string& name) {
 
 Positional sandbox_name_positional() {
   return {.name = "name", .description = "the sandbox's name, as given to 'moat sandbox create'"};
+}
+
+void add_stop_timeout_option(boost::program_options::options_description& d) {
+  d.add_options()("timeout", boost::program_options::value<double>()->default_value(10)->value_name("S"),
+                  "seconds to wait before killing");
+}
+
+int stop_and_show(Context& ctx, StopAction action) {
+  auto service = make_sandbox_service(ctx);
+  const std::string name = ctx.arg("name");
+  ((*service).*action)(name, ctx.vars()["timeout"].as<double>());
+  print_sandbox(ctx.out(), service->inspect(name));
+  return to_int(ExitCode::ok);
 }
 
 }  // namespace moat::cli::commands

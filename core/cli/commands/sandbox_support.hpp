@@ -1,6 +1,7 @@
 // What the `moat sandbox ...`, `moat gc` and `moat image` commands share: the
 // sandbox service and engine client built from the context, how a sandbox is
-// shown (table and JSON), and the parsers for K=V and SRC:DST[:ro] arguments.
+// shown (table and JSON), the parsers for K=V and SRC:DST[:ro] arguments, and
+// what `stop` and `restart` share.
 #pragma once
 
 #include "../command.hpp"
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options/options_description.hpp>
 #include <nlohmann/json.hpp>
 
 namespace moat::cli::commands {
@@ -47,7 +49,18 @@ std::vector<std::string> option_values(const Context& ctx, const std::string& na
 std::string option_value(const Context& ctx, const std::string& name);
 bool flag(const Context& ctx, const std::string& name);
 
+// `--run-id ID` of `moat bench` and `moat matrix`: the value when given (it
+// becomes a label value, so it is checked like a sandbox name), else empty.
+std::string run_id_option(const Context& ctx, const std::string& help_for);
+
 // The NAME positional every `moat sandbox <verb> NAME` command takes.
 Positional sandbox_name_positional();
+
+// `moat sandbox stop` and `restart`: --timeout S (seconds to wait before the
+// main process is killed, default 10), and running the service's stop or
+// restart on NAME with it, then showing the sandbox.
+void add_stop_timeout_option(boost::program_options::options_description& d);
+using StopAction = void (core::SandboxService::*)(const std::string& name, double timeout_s);
+int stop_and_show(Context& ctx, StopAction action);
 
 }  // namespace moat::cli::commands

@@ -61,13 +61,17 @@ void check_user_name(const std::string& user, const char* field) {
 void check_host_path(const std::string& path, const std::string& field, bool must_be_directory) {
   if (path.empty()) invalid(field + ": the host path is empty; give an absolute path");
   if (path.front() != '/')
-    invalid(field + ": host path " + shown(path) + " is relative; give an absolute path (e.g. $PWD/" + printable(path) + ")");
+    invalid(field + ": host path " + shown(path) + " is relative; give an absolute path (e.g. $PWD/" + printable(path) +
+            ")");
+  // The kernel reads a path up to its first NUL: what would be checked is not what would be mounted.
+  if (path.find('\0') != std::string::npos) invalid(field + ": host path " + shown(path) + " contains a NUL character");
   if (has_dotdot_component(path))
     invalid(field + ": host path " + shown(path) + " contains '..'; give the resolved absolute path");
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st))
-    invalid(field + ": host path " + shown(path) + " does not exist; create it first (mkdir -p " + printable(path) + ")");
+    invalid(field + ": host path " + shown(path) + " does not exist; create it first (mkdir -p " + printable(path) +
+            ")");
   if (must_be_directory && !std::filesystem::is_directory(st))
     invalid(field + ": host path " + shown(path) + " is not a directory");
 }
@@ -76,6 +80,8 @@ void check_target_path(const std::string& path, const std::string& field) {
   if (path.empty() || path.front() != '/')
     invalid(field + ": sandbox path " + shown(path) + " must be absolute (e.g. /data)");
   if (has_dotdot_component(path)) invalid(field + ": sandbox path " + shown(path) + " contains '..'");
+  if (path.find('\0') != std::string::npos)
+    invalid(field + ": sandbox path " + shown(path) + " contains a NUL character");
   if (path.find_first_not_of('/') == std::string::npos)
     invalid(field + ": cannot mount over the sandbox's root '/'; choose a directory such as /data");
 }

@@ -12,6 +12,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -22,6 +24,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <strings.h>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -45,6 +48,45 @@ bool is_disconnect(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe;
 }
+
+// http::string_body, except that its reader does not reserve what
+// Content-Length announces up front: an engine (broken, or something else
+// listening on the socket) announcing 2^62 bytes must not make the client
+// allocate them before a byte arrived. The body grows as bytes come in,
+// which the caller's deadline bounds.
+struct ResponseBody : http::string_body {
+  // Reserved ahead at most: enough for every JSON answer without regrowth.
+  static constexpr std::uint64_t max_reserve = 1 << 20;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, error_code& ec) {
+      if (length) body_.reserve(static_cast<std::size_t>(std::min(*length, max_reserve)));
+      ec = {};
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
+      const std::size_t extra = beast::buffer_bytes(buffers);
+      if (extra > body_.max_size() - body_.size()) {
+        ec = http::error::buffer_overflow;
+        return 0;
+      }
+      for (const auto piece : beast::buffers_range_ref(buffers))
+        body_.append(static_cast<const char*>(piece.data()), piece.size());
+      ec = {};
+      return extra;
+    }
+
+    void finish(error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
 
 }  // namespace
 
@@ -138,7 +180,7 @@ struct UnixHttpConnection::Impl {
   }
 
   template <class Reader>
-  void read(http::response_parser<http::string_body>& parser, Clock::time_point deadline, Reader reader) {
+  void read(http::response_parser<ResponseBody>& parser, Clock::time_point deadline, Reader reader) {
     bool done = false;
     error_code ec;
     reader(parser, [&](const error_code& e, std::size_t) {
@@ -154,7 +196,7 @@ struct UnixHttpConnection::Impl {
     }
   }
 
-  static HttpResponse to_response(http::response_parser<http::string_body>& parser) {
+  static HttpResponse to_response(http::response_parser<ResponseBody>& parser) {
     HttpResponse response;
     auto& message = parser.get();
     response.status = static_cast<int>(message.result_int());
@@ -164,7 +206,7 @@ struct UnixHttpConnection::Impl {
     return response;
   }
 
-  static void configure(http::response_parser<http::string_body>& parser) {
+  static void configure(http::response_parser<ResponseBody>& parser) {
     // Logs and image streams can be large; the caller's deadline bounds them.
     // Not boost::none: Boost 1.74 compares `length > body_limit_` on the
     // optional, and a disengaged optional is less than every length, so a
@@ -214,7 +256,7 @@ HttpResponse UnixHttpConnection::exchange(const HttpRequest& request, Clock::tim
   d.buffer.consume(d.buffer.size());
   d.send_request(request, deadline, false);
 
-  http::response_parser<http::string_body> parser;
+  http::response_parser<ResponseBody> parser;
   Impl::configure(parser);
   // HEAD responses carry Content-Length without a body.
   if (request.method == "HEAD") parser.skip(true);
@@ -235,7 +277,7 @@ HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, C
   d.buffer.consume(d.buffer.size());
   d.send_request(request, deadline, true);
 
-  http::response_parser<http::string_body> parser;
+  http::response_parser<ResponseBody> parser;
   Impl::configure(parser);
   d.read(parser, deadline,
          [&d](auto& p, auto handler) { http::async_read_header(d.socket, d.buffer, p, std::move(handler)); });

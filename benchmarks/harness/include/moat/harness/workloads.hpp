@@ -17,4 +17,11 @@ std::filesystem::path find_workloads_dir(const std::filesystem::path& exe_dir);
 void copy_workload(const std::filesystem::path& workloads_dir, const std::string& sub,
                    const std::filesystem::path& dest);
 
+// Assembles the build context of the reference Dockerfile at dest: the
+// dockerfile workload (Dockerfile, make-base.sh, stamp) plus files/, which its
+// `COPY files/ /src/` takes, filled from the c-tree workload (its Makefile and
+// the first eight modules) so the C sources are kept in one place. Throws
+// like copy_workload.
+void assemble_docker_context(const std::filesystem::path& workloads_dir, const std::filesystem::path& dest);
+
 }  // namespace moat::harness
