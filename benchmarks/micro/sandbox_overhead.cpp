@@ -46,8 +46,8 @@
 #ifndef MOAT_BENCH_PLUGIN_DIR
 #error "MOAT_BENCH_PLUGIN_DIR must name the build tree's plugin folder"
 #endif
-#ifndef MOAT_BENCH_PROBE_HELPER
-#error "MOAT_BENCH_PROBE_HELPER must name moat-plugin-probe"
+#ifndef MOAT_BENCH_EXAMINER
+#error "MOAT_BENCH_EXAMINER must name moat-plugin-examiner"
 #endif
 
 namespace {
@@ -344,7 +344,7 @@ std::string name_for(const char* kind, int i) {
 int run_api(int n, moat::engine::DockerClient& client, const std::string& image) {
   moat::core::RegistryOptions options;
   options.search_dirs = {MOAT_BENCH_PLUGIN_DIR};
-  options.probe_helper = MOAT_BENCH_PROBE_HELPER;
+  options.examiner = MOAT_BENCH_EXAMINER;
   moat::core::PluginRegistry registry(options);
   registry.discover();
   moat::core::SandboxService service(registry, moat::core::Config{});

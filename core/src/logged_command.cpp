@@ -1,19 +1,16 @@
 #include "logged_command.hpp"
 
 #include <moat/error.hpp>
+#include <moat/support/process.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <optional>
 #include <thread>
 
 extern char** environ;
@@ -36,32 +33,11 @@ std::string child_path() {
   return path;
 }
 
-std::string resolve(const std::string& program, const std::string& path) {
-  if (program.find('/') != std::string::npos) return program;
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    if (dir.empty()) continue;
-    const fs::path candidate = fs::path(dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return {};
-}
-
 std::string command_text(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
   return text;
 }
-
-// RAII for the spawn attribute objects.
-struct SpawnActions {
-  posix_spawn_file_actions_t actions{};
-  SpawnActions() { posix_spawn_file_actions_init(&actions); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-};
 
 }  // namespace
 
@@ -84,59 +60,47 @@ std::string last_line(const fs::path& file) {
 void run_logged(const LoggedCommand& command) {
   if (command.argv.empty()) throw moat::Error(MOAT_E_INTERNAL, "run_logged: empty argv");
   const std::string path = child_path();
-  const std::string program = resolve(command.argv[0], path);
-  if (program.empty()) {
+  const auto program = support::find_in_path(command.argv[0], path.c_str());
+  if (!program) {
     std::string message = command.argv[0] + " is not installed (not found in " + path + ")";
     if (!command.missing_hint.empty()) message += ": " + command.missing_hint;
     throw moat::Error(MOAT_E_UNAVAILABLE, message);
   }
 
-  std::vector<std::string> env_storage;
+  std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (std::strncmp(*e, "PATH=", 5) != 0) env_storage.emplace_back(*e);
+    if (std::strncmp(*e, "PATH=", 5) != 0) env.emplace_back(*e);
   }
-  env_storage.push_back("PATH=" + path);
-  for (const auto& extra : command.extra_env) env_storage.push_back(extra);
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_storage = command.argv;
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  env.push_back("PATH=" + path);
+  env.insert(env.end(), command.extra_env.begin(), command.extra_env.end());
+  std::vector<std::string> argv = command.argv;
+  argv[0] = *program;
 
-  SpawnActions spawn;
-  posix_spawn_file_actions_addopen(&spawn.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&spawn.actions, STDOUT_FILENO, command.log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&spawn.actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, program.c_str(), &spawn.actions, nullptr, argv.data(), envp.data());
-  if (rc != 0) {
-    throw moat::Error(MOAT_E_FAILED,
-                      "cannot run " + program + ": " + std::strerror(rc) + " (log: " + command.log.string() + ")");
+  support::SpawnOptions options;
+  options.argv = std::move(argv);
+  options.env = std::move(env);
+  options.out = support::Output::log_file;
+  options.err = support::Output::log_file;
+  options.log = command.log;
+  options.own_process_group = false;  // Ctrl-C in the terminal stops debootstrap with moat
+  std::optional<support::Process> child;
+  try {
+    child.emplace(options);
+  } catch (const support::SpawnError& e) {
+    throw moat::Error(MOAT_E_FAILED, std::string(e.what()) + " (log: " + command.log.string() + ")");
   }
 
   const auto start = Clock::now();
   auto next_beat = start + command.heartbeat;
-  int status = 0;
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) {
-      throw moat::Error(MOAT_E_INTERNAL, std::string("waitpid: ") + std::strerror(errno));
-    }
+  while (!child->try_reap()) {
     const auto now = Clock::now();
     if (command.timeout.count() > 0 && now - start >= command.timeout) {
-      ::kill(pid, SIGTERM);
-      bool reaped = false;
-      for (int i = 0; i < 50 && !reaped; ++i) {
-        reaped = ::waitpid(pid, &status, WNOHANG) == pid;
-        if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (!reaped) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
+      // TERM first: debootstrap unmounts what it mounted in the target.
+      child->kill_group(SIGTERM);
+      for (int i = 0; i < 50 && !child->try_reap(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!child->reaped()) {
+        child->kill_group(SIGKILL);
+        child->reap();
       }
       throw moat::Error(MOAT_E_TIMEOUT, command_text(command.argv) + " did not finish within " +
                                             std::to_string(command.timeout.count()) +
@@ -148,6 +112,7 @@ void run_logged(const LoggedCommand& command) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  const int status = child->wait_status();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   const std::string how = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
                                             : "signal " + std::to_string(WTERMSIG(status));

@@ -1,5 +1,6 @@
-#include <moat/core/child_process.hpp>
 #include <moat/core/plugin_examiner.hpp>
+#include <moat/support/process.hpp>
+#include <moat/support/text.hpp>
 
 #include <poll.h>
 #include <signal.h>
@@ -39,13 +40,7 @@ std::string phase_text(const std::string& phase) {
 
 // The last non-empty line the child wrote to stderr, shortened.
 std::string last_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string line;
-  std::string last;
-  while (std::getline(in, line)) {
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first != std::string::npos) last = line.substr(first);
-  }
+  std::string last = support::last_line(text);
   constexpr size_t kMax = 200;
   if (last.size() > kMax) last = last.substr(0, kMax) + "...";
   return last;
@@ -63,7 +58,7 @@ std::string signal_name(int sig) {
 
 struct Running {
   size_t index = 0;
-  std::unique_ptr<ChildProcess> child;
+  std::unique_ptr<support::Process> child;
   Clock::time_point deadline;
   bool timed_out = false;
   std::string out;
@@ -148,7 +143,14 @@ std::vector<PluginRecord> examine_in_children(const std::vector<std::filesystem:
     while (running.size() < kMaxParallel && next < files.size()) {
       Running r;
       r.index = next;
-      r.child = std::make_unique<ChildProcess>(std::vector<std::string>{helper.string(), files[next].string()});
+      try {
+        support::SpawnOptions options;
+        options.argv = {helper.string(), files[next].string()};
+        r.child = std::make_unique<support::Process>(options);
+      } catch (const support::SpawnError& e) {
+        // The examiner is moat's own program: its absence is moat's fault, not the plugin's.
+        throw Error(MOAT_E_INTERNAL, e.what());
+      }
       r.deadline = Clock::now() + timeout;
       running.push_back(std::move(r));
       ++next;
@@ -170,9 +172,9 @@ std::vector<PluginRecord> examine_in_children(const std::vector<std::filesystem:
         if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
         for (auto& r : running) {
           if (p.fd == r.child->stdout_fd())
-            r.child->read_some(p.fd, r.out, kStdoutLimit);
+            r.child->read_some(p.fd, r.out, kStdoutLimit, support::Process::Keep::tail);
           else if (p.fd == r.child->stderr_fd())
-            r.child->read_some(p.fd, r.err, kStderrLimit);
+            r.child->read_some(p.fd, r.err, kStderrLimit, support::Process::Keep::tail);
         }
       }
     }

@@ -78,10 +78,10 @@ struct PluginRegistry::Impl {
 
   std::vector<PluginRecord> examine(const std::vector<std::filesystem::path>& files) const {
     if (files.empty()) return {};
-    if (options.probe_helper.empty()) {
-      throw Error(MOAT_E_INTERNAL, "no plugin examiner (moat-plugin-probe) configured; reinstall moat");
+    if (options.examiner.empty()) {
+      throw Error(MOAT_E_INTERNAL, "no plugin examiner (moat-plugin-examiner) configured; reinstall moat");
     }
-    return examine_in_children(files, options.probe_helper, options.probe_timeout);
+    return examine_in_children(files, options.examiner, options.examine_timeout);
   }
 
   // Files refused before any of their code runs.

@@ -181,8 +181,8 @@ SandboxInfo RuntimeHandle::inspect(const std::string& name) {
   return convert<SandboxInfo>(call("sandbox_inspect", {{"name", name}}), id(), "sandbox_inspect");
 }
 
-ExecResult RuntimeHandle::logs(const std::string& name) {
-  return convert<ExecResult>(call("sandbox_logs", {{"name", name}}), id(), "sandbox_logs");
+LogsResult RuntimeHandle::logs(const std::string& name) {
+  return convert<LogsResult>(call("sandbox_logs", {{"name", name}}), id(), "sandbox_logs");
 }
 
 std::vector<SandboxInfo> RuntimeHandle::list() {

@@ -1,6 +1,6 @@
 #include <moat/core/sandbox_service.hpp>
 
-#include <moat/engine/spec_checks.hpp>
+#include <moat/support/spec_checks.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -15,7 +15,7 @@ namespace {
 
 // Messages quote host paths from input: keep them to one printable line.
 [[noreturn]] void invalid(const std::string& message) {
-  throw moat::Error(MOAT_E_INVALID, engine::printable(message));
+  throw moat::Error(MOAT_E_INVALID, support::printable(message));
 }
 
 std::string known_ids(const PluginRegistry& registry) {
@@ -63,7 +63,7 @@ std::string canonical_or_same(const std::string& path) {
 // ---- host policy -----------------------------------------------------------------
 
 void validate_spec(const SandboxSpec& spec, const std::vector<fs::path>& allowed_bind_roots) {
-  engine::check_common_spec(spec);
+  support::check_common_spec(spec);
   if (allowed_bind_roots.empty()) return;
   if (!spec.workspace.empty()) check_within_roots(spec.workspace, "workspace", allowed_bind_roots);
   if (!spec.home.empty()) check_within_roots(spec.home, "home", allowed_bind_roots);
@@ -186,7 +186,7 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
 // ---- existing sandboxes ------------------------------------------------------------
 
 SandboxService::Located SandboxService::locate(const std::string& name) {
-  engine::check_sandbox_name(name);
+  support::check_sandbox_name(name);
   if (auto it = owners_.find(name); it != owners_.end()) return {&runtime(it->second), std::nullopt};
   std::optional<moat::Error> first_error;
   for (const auto& id : loaded_runtime_ids()) {
@@ -266,7 +266,7 @@ SandboxInfo SandboxService::inspect(const std::string& name) {
       [&](RuntimeHandle& h) { return h.inspect(name); });
 }
 
-ExecResult SandboxService::logs(const std::string& name) {
+LogsResult SandboxService::logs(const std::string& name) {
   return on_owner(
       name, owners_, [&]() -> RuntimeHandle& { return owner(name); }, [&](RuntimeHandle& h) { return h.logs(name); });
 }

@@ -5,8 +5,8 @@
 // namespace"). Then, if a --network=none variant (runsc-nonet) is registered
 // and works, sandboxes run on it, loopback only, and the probe says so.
 #include <moat/engine/docker_runtime.hpp>
-#include <moat/engine/probe_evidence.hpp>
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
 #include <moat/plugin.hpp>
 
 #include <mutex>
@@ -66,7 +66,7 @@ std::string default_platform(const std::string& flags_output) {
 }
 
 bool kernel_has_rmem_change() {
-  auto [major, minor] = moat::engine::kernel_major_minor(moat::engine::kernel_release());
+  auto [major, minor] = moat::support::kernel_major_minor(moat::support::kernel_release());
   return major > 6 || (major == 6 && minor >= 11);
 }
 
@@ -104,7 +104,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     p.engine_runtime = engine_runtime();
     std::string reason;
     auto info = engine_info(reason);
-    const std::string kernel = moat::engine::kernel_release();
+    const std::string kernel = moat::support::kernel_release();
     p.details["kernel"] = kernel;
     if (!info) {
       p.reason = reason;
@@ -133,14 +133,14 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     auto run = smoke_run(engine_runtime(), {"uname", "-r"}, probe_image());
     p.details["smoke"] = run.to_json();
     if (run.started && run.exit_code == 0) {
-      p.details["smoke"]["kernel_inside"] = moat::engine::first_line(run.stdout_data);
+      p.details["smoke"]["kernel_inside"] = moat::support::first_line(run.stdout_data);
       remember_choice(engine_runtime());
       p.available = true;
       return p;
     }
     const std::string error = run.error.empty() ? run.stderr_data : run.error;
     if (error.find(kNetnsError) == std::string::npos) {
-      p.reason = "a smoke sandbox on '" + engine_runtime() + "' failed: " + moat::engine::first_line(error);
+      p.reason = "a smoke sandbox on '" + engine_runtime() + "' failed: " + moat::support::first_line(error);
       return p;
     }
     const std::string cause = diagnosis(primary, kernel);
@@ -155,10 +155,10 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     p.details["fallback_smoke"] = run2.to_json();
     if (!run2.started || run2.exit_code != 0) {
       p.reason = cause + "; the fallback '" + fallback_ +
-                 "' failed too: " + moat::engine::first_line(run2.error.empty() ? run2.stderr_data : run2.error);
+                 "' failed too: " + moat::support::first_line(run2.error.empty() ? run2.stderr_data : run2.error);
       return p;
     }
-    p.details["fallback_smoke"]["kernel_inside"] = moat::engine::first_line(run2.stdout_data);
+    p.details["fallback_smoke"]["kernel_inside"] = moat::support::first_line(run2.stdout_data);
     remember_choice(fallback_);
     p.available = true;
     p.engine_runtime = fallback_;
@@ -184,7 +184,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     const bool needs_fallback = primary.registered && primary.network.empty() && !primary.release.empty() &&
                                 primary.release < kFixedRelease && kernel_has_rmem_change();
     if (needs_fallback && !fallback_.empty() && runtime_registered(*info, fallback_)) {
-      host().warn("runsc " + primary.version + " cannot network on kernel " + moat::engine::kernel_release() +
+      host().warn("runsc " + primary.version + " cannot network on kernel " + moat::support::kernel_release() +
                   "; sandboxes run on '" + fallback_ + "' (loopback only)");
       remember_choice(fallback_);
       return fallback_;
@@ -209,7 +209,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     std::string reason;
     auto info = engine_info(reason);
     RunscFacts f = info ? facts(*info, rt, false) : RunscFacts{};
-    return diagnosis(f, moat::engine::kernel_release()) +
+    return diagnosis(f, moat::support::kernel_release()) +
            (fallback_.empty() ? std::string() : " (or set gvisor.runtime_name to \"" + fallback_ + "\")");
   }
 
@@ -224,17 +224,17 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     f.network = arg_value(f.runtime_args, "network");
     if (auto exe = runtime_executable(info, rt)) {
       f.executable = *exe;
-      moat::engine::ProcessResult r;
-      f.evidence["version"] = moat::engine::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
+      moat::support::ProcessResult r;
+      f.evidence["version"] = moat::support::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
       // "runsc version release-20221219.0" or "runsc version 0.0~20221219.0"
-      std::string line = moat::engine::first_line(r.stdout_data);
+      std::string line = moat::support::first_line(r.stdout_data);
       if (line.rfind("runsc version ", 0) == 0) line = line.substr(14);
       f.version = line;
       f.release = release_date(line);
       f.platform = arg_value(f.runtime_args, "platform");
       if (f.platform.empty() && with_platform) {
-        moat::engine::ProcessResult flags;
-        moat::engine::run_evidence({*exe, "flags"}, std::chrono::seconds(10), &flags);
+        moat::support::ProcessResult flags;
+        moat::support::run_evidence({*exe, "flags"}, std::chrono::seconds(10), &flags);
         f.platform = default_platform(flags.stdout_data + flags.stderr_data);
         f.platform_default = true;
       }

@@ -3,9 +3,9 @@
 // baseline that every runtime's overhead is measured against.
 #include "host_state_store.hpp"
 
-#include <moat/engine/probe_evidence.hpp>
-#include <moat/engine/spec_checks.hpp>
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/spec_checks.hpp>
+#include <moat/support/process.hpp>
 #include <moat/plugin.hpp>
 
 #include <pwd.h>
@@ -85,9 +85,9 @@ class HostRuntime {
   moat::ProbeResult probe() {
     moat::ProbeResult p;
     p.engine_runtime = "";
-    p.version = "Linux " + moat::engine::kernel_release();
+    p.version = "Linux " + moat::support::kernel_release();
     p.details = {
-        {"state_dir", store_.root().string()}, {"user", current_user()}, {"kernel", moat::engine::kernel_release()}};
+        {"state_dir", store_.root().string()}, {"user", current_user()}, {"kernel", moat::support::kernel_release()}};
     try {
       store_.ensure_root();
     } catch (const moat::Error& e) {
@@ -99,7 +99,7 @@ class HostRuntime {
   }
 
   moat::SandboxInfo create_sandbox(const moat::SandboxSpec& spec) {
-    moat::engine::check_common_spec(spec);
+    moat::support::check_common_spec(spec);
     for (std::size_t i = 0; i < spec.mounts.size(); ++i)
       unsupported("mounts[" + std::to_string(i) + "]: the host runtime runs plain host processes and cannot mount " +
                   (spec.mounts[i].source.empty() ? spec.mounts[i].type : spec.mounts[i].source) + " at " +
@@ -152,7 +152,7 @@ class HostRuntime {
   void restart_sandbox(const std::string& name, double) { set_state(name, "running"); }
 
   void remove_sandbox(const std::string& name) {
-    moat::engine::check_sandbox_name(name);
+    moat::support::check_sandbox_name(name);
     (void)store_.load(name);  // NOT_FOUND when absent
     store_.erase(name);
   }
@@ -161,7 +161,7 @@ class HostRuntime {
     if (request.argv.empty() || request.argv.front().empty())
       throw moat::Error(MOAT_E_INVALID, "argv: the command to run is empty; give a program and its arguments");
     if (request.timeout_s < 0) throw moat::Error(MOAT_E_INVALID, "timeout_s: must not be negative (0 means no limit)");
-    moat::engine::check_sandbox_name(request.name);
+    moat::support::check_sandbox_name(request.name);
     HostSandbox s = store_.load(request.name);
     if (s.state != "running")
       throw moat::Error(MOAT_E_CONFLICT, "sandbox '" + s.name + "' is not running; start it first");
@@ -169,7 +169,7 @@ class HostRuntime {
       unsupported("user: the host runtime runs commands as the invoking user (" + current_user() + "), not '" +
                   request.user + "'");
 
-    moat::engine::ProcessRequest pr;
+    moat::support::ProcessRequest pr;
     pr.argv = request.argv;
     pr.cwd = working_dir(s, request.workdir);
     pr.timeout = request.timeout_s > 0
@@ -188,13 +188,13 @@ class HostRuntime {
     env["MOAT_WORKSPACE"] = s.workspace.string();
     for (const auto& [k, v] : s.env) env[k] = v;
     for (const auto& [k, v] : request.env) {
-      moat::engine::check_env_name(k, "env");
+      moat::support::check_env_name(k, "env");
       env[k] = v;
     }
     pr.env.emplace();
     for (const auto& [k, v] : env) pr.env->push_back(k + "=" + v);
 
-    moat::engine::ProcessResult r = moat::engine::run_process(pr);
+    moat::support::ProcessResult r = moat::support::run_process(pr);
     if (r.timed_out)
       throw moat::Error(MOAT_E_TIMEOUT, "exec of '" + request.argv.front() + "' in host sandbox '" + s.name +
                                             "' did not finish within " + std::to_string(request.timeout_s) +
@@ -210,7 +210,7 @@ class HostRuntime {
   }
 
   moat::SandboxInfo inspect_sandbox(const std::string& name) {
-    moat::engine::check_sandbox_name(name);
+    moat::support::check_sandbox_name(name);
     return info_of(store_.load(name));
   }
 
@@ -236,7 +236,7 @@ class HostRuntime {
     fs::path dir = workdir;
     if (auto m = map_prefix(workdir, "/workspace", s.workspace))
       dir = *m;
-    else if (auto h = map_prefix(workdir, moat::engine::home_target(s.user), s.home))
+    else if (auto h = map_prefix(workdir, moat::support::home_target(s.user), s.home))
       dir = *h;
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
@@ -246,7 +246,7 @@ class HostRuntime {
   }
 
   moat::SandboxInfo set_state(const std::string& name, const std::string& state) {
-    moat::engine::check_sandbox_name(name);
+    moat::support::check_sandbox_name(name);
     HostSandbox s = store_.load(name);
     s.state = state;
     store_.save(s);
@@ -263,7 +263,7 @@ class HostRuntime {
     info.running = s.state == "running";
     info.labels = s.labels;
     info.mounts.push_back({"bind", s.workspace.string(), "/workspace", false});
-    info.mounts.push_back({"bind", s.home.string(), moat::engine::home_target(s.user), false});
+    info.mounts.push_back({"bind", s.home.string(), moat::support::home_target(s.user), false});
     return info;
   }
 

@@ -3,8 +3,8 @@
 // (/dev/kvm, kata-runtime and its own `check`, the shim, the engine's view)
 // and names every check that fails.
 #include <moat/engine/docker_runtime.hpp>
-#include <moat/engine/probe_evidence.hpp>
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
 #include <moat/plugin.hpp>
 
 #include <fcntl.h>
@@ -90,25 +90,25 @@ class KataRuntime : public moat::engine::DockerRuntime {
       failures.push_back("/dev/kvm exists but cannot be opened read-write by this user");
 
     // kata-runtime, and what its own check says.
-    auto kata_runtime = moat::engine::find_in_path("kata-runtime");
+    auto kata_runtime = moat::support::find_in_path("kata-runtime");
     if (!kata_runtime && ::access("/opt/kata/bin/kata-runtime", X_OK) == 0) kata_runtime = "/opt/kata/bin/kata-runtime";
     d["kata_runtime"] = {{"path", kata_runtime ? *kata_runtime : std::string()}};
     if (!kata_runtime) {
       failures.push_back("kata-runtime is not installed (not on PATH, not in /opt/kata/bin); " +
                          std::string(kInstallHint));
     } else {
-      moat::engine::ProcessResult version;
+      moat::support::ProcessResult version;
       d["kata_runtime"]["version"] =
-          moat::engine::run_evidence({*kata_runtime, "--version"}, std::chrono::seconds(10), &version);
-      p.version = moat::engine::first_line(version.stdout_data);
-      moat::engine::ProcessResult check;
+          moat::support::run_evidence({*kata_runtime, "--version"}, std::chrono::seconds(10), &version);
+      p.version = moat::support::first_line(version.stdout_data);
+      moat::support::ProcessResult check;
       d["kata_runtime"]["check"] =
-          moat::engine::run_evidence({*kata_runtime, "check", "--no-network-checks"}, std::chrono::seconds(60), &check);
-      d["kata_runtime"]["env"] = moat::engine::run_evidence({*kata_runtime, "env"}, std::chrono::seconds(20));
+          moat::support::run_evidence({*kata_runtime, "check", "--no-network-checks"}, std::chrono::seconds(60), &check);
+      d["kata_runtime"]["env"] = moat::support::run_evidence({*kata_runtime, "env"}, std::chrono::seconds(20));
       if (check.exit_code != 0)
         failures.push_back(
             "'kata-runtime check --no-network-checks' failed (exit " + std::to_string(check.exit_code) +
-            "): " + moat::engine::first_line(check.stderr_data.empty() ? check.stdout_data : check.stderr_data));
+            "): " + moat::support::first_line(check.stderr_data.empty() ? check.stdout_data : check.stderr_data));
     }
 
     // The shim Docker would start.
@@ -116,7 +116,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
     std::optional<std::string> shim;
     if (shim_name) {
       const std::string bin = shim_binary(engine_runtime());
-      shim = moat::engine::find_in_path(bin);
+      shim = moat::support::find_in_path(bin);
       d["shim"] = {{"binary", bin}, {"path", shim ? *shim : std::string()}};
       if (!shim)
         failures.push_back(bin + " is not on PATH (Docker starts the shim " + engine_runtime() + " from PATH)");

@@ -2,7 +2,7 @@
 // compared with. Optional Docker-in-Docker mode with the explicit capability
 // set that works on hosts where --privileged does not (see README.md).
 #include <moat/engine/docker_runtime.hpp>
-#include <moat/engine/probe_evidence.hpp>
+#include <moat/support/probe_evidence.hpp>
 #include <moat/plugin.hpp>
 
 #include <utility>
@@ -61,10 +61,10 @@ class RuncRuntime : public moat::engine::DockerRuntime {
     p.details["registered"] = true;
     if (auto exe = runtime_executable(*info, engine_runtime())) {
       p.details["executable"] = *exe;
-      moat::engine::ProcessResult r;
-      p.details["version_check"] = moat::engine::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
+      moat::support::ProcessResult r;
+      p.details["version_check"] = moat::support::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
       // "runc version 1.1.5+ds1"
-      const std::string line = moat::engine::first_line(r.stdout_data);
+      const std::string line = moat::support::first_line(r.stdout_data);
       if (r.exit_code == 0 && line.rfind("runc version ", 0) == 0) p.version = line.substr(13);
     }
     if (p.version.empty()) {

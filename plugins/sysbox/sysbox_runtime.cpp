@@ -5,8 +5,8 @@
 // Sysbox, its daemons up, a non-identity uid_map in a smoke sandbox); a
 // runtime registered under its name that is something else is never used.
 #include <moat/engine/docker_runtime.hpp>
-#include <moat/engine/probe_evidence.hpp>
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
 #include <moat/plugin.hpp>
 
 #include <sys/stat.h>
@@ -33,7 +33,7 @@ bool is_socket(const std::string& path) {
 
 // What `sysbox-runc --version` says: "sysbox-runc\n\tedition: ...\n\tversion: 0.6.4\n...".
 bool looks_like_sysbox(const std::string& out) {
-  if (moat::engine::first_line(out).find("sysbox-runc") != std::string::npos) return true;
+  if (moat::support::first_line(out).find("sysbox-runc") != std::string::npos) return true;
   std::istringstream in(out);
   std::string line;
   while (std::getline(in, line))
@@ -122,10 +122,10 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     }
     if (identity_map(run.stdout_data)) {
       p.reason = "check 4 failed: the smoke sandbox's /proc/self/uid_map is the identity map (" +
-                 moat::engine::first_line(run.stdout_data) + "): no user namespace, so this is not Sysbox isolation";
+                 moat::support::first_line(run.stdout_data) + "): no user namespace, so this is not Sysbox isolation";
       return p;
     }
-    p.details["smoke"]["uid_map"] = moat::engine::first_line(run.stdout_data);
+    p.details["smoke"]["uid_map"] = moat::support::first_line(run.stdout_data);
     p.available = true;
     return p;
   }
@@ -218,7 +218,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       exe_source = "engine /info Runtimes[" + rt + "].path";
     }
     if (!exe) {
-      exe = moat::engine::find_in_path("sysbox-runc");
+      exe = moat::support::find_in_path("sysbox-runc");
       exe_source = "PATH lookup of sysbox-runc";
     }
     json check2 = {{"executable", exe ? *exe : std::string()}, {"found_via", exe_source}};
@@ -227,8 +227,8 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       fail("check 2 failed: no sysbox-runc executable (not at the registered path, not on PATH); " +
            std::string(kInstallHint));
     } else {
-      moat::engine::ProcessResult r;
-      check2["version_output"] = moat::engine::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
+      moat::support::ProcessResult r;
+      check2["version_output"] = moat::support::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
       const std::string out = r.stdout_data + r.stderr_data;
       if (r.spawn_failed || r.exit_code != 0) {
         check2["ok"] = false;
@@ -237,7 +237,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       } else if (!looks_like_sysbox(out)) {
         check2["ok"] = false;
         check2["is_sysbox"] = false;
-        fail("runtime '" + rt + "' is registered but is not Sysbox: " + moat::engine::first_line(out));
+        fail("runtime '" + rt + "' is registered but is not Sysbox: " + moat::support::first_line(out));
       } else {
         check2["ok"] = true;
         check2["is_sysbox"] = true;
@@ -251,8 +251,8 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     const std::string mgr = run_dir_ + "/sysmgr.sock";
     const std::string fs = run_dir_ + "/sysfs.sock";
     json check3 = {{mgr, is_socket(mgr)}, {fs, is_socket(fs)}};
-    if (moat::engine::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
-      check3["systemctl"] = moat::engine::run_evidence({"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"},
+    if (moat::support::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
+      check3["systemctl"] = moat::support::run_evidence({"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"},
                                                        std::chrono::seconds(10));
     else
       check3["systemctl"] = "not consulted: systemd is not running on this host";

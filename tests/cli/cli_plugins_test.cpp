@@ -52,7 +52,7 @@ const FixtureCase kFixtures[] = {
 };
 
 // A private copy of the install layout: <tmp>/bin/moat, <tmp>/lib/moat/
-// moat-plugin-probe and an empty <tmp>/lib/moat/plugins (the built-in dir),
+// moat-plugin-examiner and an empty <tmp>/lib/moat/plugins (the built-in dir),
 // plus private HOME/XDG dirs. moat finds its parts relative to its own
 // executable, so this also tests that a relocated install works.
 class MoatPlugins : public ::testing::Test {
@@ -63,7 +63,7 @@ class MoatPlugins : public ::testing::Test {
     root_ = tmpl;
     for (const char* d : {"bin", "lib/moat/plugins", "home", "config", "cache"}) fs::create_directories(root_ / d);
     fs::copy_file(MOAT_BINARY, root_ / "bin/moat");
-    fs::copy_file(MOAT_PROBE_HELPER, root_ / "lib/moat/moat-plugin-probe");
+    fs::copy_file(MOAT_EXAMINER, root_ / "lib/moat/moat-plugin-examiner");
   }
   void TearDown() override {
     std::error_code ec;

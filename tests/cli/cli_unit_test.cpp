@@ -158,7 +158,7 @@ TEST(Paths, SearchOrderAndDeduplication) {
 
 TEST(Paths, LibDirIsNextToTheExecutable) {
   EXPECT_EQ(builtin_plugin_dir("/nowhere/bin"), fs::path("/nowhere/lib/moat/plugins"));
-  EXPECT_EQ(probe_helper_path("/nowhere/bin"), fs::path("/nowhere/lib/moat/moat-plugin-probe"));
+  EXPECT_EQ(examiner_path("/nowhere/bin"), fs::path("/nowhere/lib/moat/moat-plugin-examiner"));
 }
 
 TEST(Paths, CacheFileFollowsXdg) {

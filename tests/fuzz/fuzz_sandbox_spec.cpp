@@ -1,5 +1,5 @@
 // Sandbox specs as they reach the host and the plugins: JSON -> SandboxSpec
-// (the wire format) -> moat::engine::check_common_spec (what every plugin
+// (the wire format) -> moat::support::check_common_spec (what every plugin
 // runs) and moat::core::validate_spec (the host's policy, with an allowed
 // bind root).
 //
@@ -22,7 +22,7 @@
 #include "fuzz_check.hpp"
 
 #include <moat/core/sandbox_service.hpp>
-#include <moat/engine/spec_checks.hpp>
+#include <moat/support/spec_checks.hpp>
 #include <moat/error.hpp>
 #include <moat/model.hpp>
 
@@ -177,7 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // a field of the wrong type: the wire format refuses it before any check
   }
 
-  const bool common = accepts("check_common_spec", [&] { moat::engine::check_common_spec(spec); });
+  const bool common = accepts("check_common_spec", [&] { moat::support::check_common_spec(spec); });
   const bool open = accepts("validate_spec (no roots)", [&] { moat::core::validate_spec(spec, {}); });
   expect(common == open, "validate_spec without roots disagrees with check_common_spec");
   const std::vector<fs::path> roots{scratch.dir() / "root"};

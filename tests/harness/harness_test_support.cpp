@@ -23,7 +23,7 @@ const fs::path& scratch() {
 core::PluginRegistry& registry() {
   // Never destroyed: plugin instances may outlive static destruction order.
   static core::PluginRegistry* r =
-      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(30)).release();
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_EXAMINER, std::chrono::seconds(30)).release();
   return *r;
 }
 

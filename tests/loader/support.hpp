@@ -47,15 +47,15 @@ inline std::filesystem::path copy_plugin(const std::filesystem::path& from, cons
 
 // Long enough for a healthy child on a loaded 2-core machine; the hang
 // fixture costs this much per examination.
-inline constexpr std::chrono::milliseconds kProbeTimeout{3000};
+inline constexpr std::chrono::milliseconds kExamineTimeout{3000};
 
 inline core::RegistryOptions options_for(std::vector<std::filesystem::path> dirs,
                                          std::filesystem::path cache_file = {}) {
   core::RegistryOptions o;
   o.search_dirs = std::move(dirs);
   o.cache_file = std::move(cache_file);
-  o.probe_helper = MOAT_PROBE_HELPER;
-  o.probe_timeout = kProbeTimeout;
+  o.examiner = MOAT_EXAMINER;
+  o.examine_timeout = kExamineTimeout;
   return o;
 }
 

@@ -89,11 +89,11 @@ TEST(InterpretOutcome, ExitWithoutVerdictDependsOnPhase) {
 
 TEST(Examiner, MissingHelperIsMoatsErrorNotThePlugins) {
   try {
-    (void)examine_in_children({kFile}, "/nonexistent/moat-plugin-probe", 1000ms);
+    (void)examine_in_children({kFile}, "/nonexistent/moat-plugin-examiner", 1000ms);
     FAIL() << "expected moat::Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), MOAT_E_INTERNAL);
-    EXPECT_TRUE(has(e.what(), "/nonexistent/moat-plugin-probe")) << e.what();
+    EXPECT_TRUE(has(e.what(), "/nonexistent/moat-plugin-examiner")) << e.what();
   }
 }
 

@@ -74,11 +74,11 @@ TEST(Registry, OnlyMoatNamedSharedObjectsAreCandidates) {
 
 TEST(Registry, MissingProbeHelperIsAnError) {
   auto o = options_for({MOAT_FIXTURE_GOOD_DIR});
-  o.probe_helper = "/nonexistent/moat-plugin-probe";
+  o.examiner = "/nonexistent/moat-plugin-examiner";
   PluginRegistry registry(o);
   const auto e = error_of([&] { registry.discover(); });
   EXPECT_EQ(e.status(), MOAT_E_INTERNAL);
-  EXPECT_NE(std::string(e.what()).find("/nonexistent/moat-plugin-probe"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("/nonexistent/moat-plugin-examiner"), std::string::npos) << e.what();
 }
 
 // ---- the verdict cache ----
@@ -99,7 +99,7 @@ TEST(RegistryCache, SecondDiscoverUsesTheCacheWithoutAChild) {
 
   // No helper: any examination would throw, so every verdict must be cached.
   auto o = options_for({dir.path()}, cache_file);
-  o.probe_helper = "/nonexistent/moat-plugin-probe";
+  o.examiner = "/nonexistent/moat-plugin-examiner";
   PluginRegistry second(o);
   second.discover();
   ASSERT_EQ(second.records().size(), 2u);

@@ -30,7 +30,7 @@ Cell cell(Verdict v, const std::string& summary) {
 moat::core::PluginRegistry& registry() {
   // Never destroyed: runtime handles may outlive static destruction order.
   static moat::core::PluginRegistry* r =
-      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(20)).release();
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_EXAMINER, std::chrono::seconds(20)).release();
   return *r;
 }
 

@@ -28,7 +28,7 @@ TEST(Columns, SeedOrderThenTheRestWithRuncTwice) {
   EXPECT_EQ(runc.dind, DindPolicy::never);
   EXPECT_EQ(variant.runtime, "runc");
   EXPECT_EQ(variant.dind, DindPolicy::always);
-  EXPECT_EQ(cols[3].dind, DindPolicy::docker_probes);
+  EXPECT_EQ(cols[3].dind, DindPolicy::docker_checks);
   EXPECT_FALSE(cols[1].has_plugin);
   EXPECT_NE(cols[1].reason.find("no moat plugin for Firecracker"), std::string::npos) << cols[1].reason;
   EXPECT_EQ(cols[0].seed_name, "Sysbox");

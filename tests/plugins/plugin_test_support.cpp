@@ -18,7 +18,7 @@ using json = nlohmann::json;
 moat::core::PluginRegistry& registry() {
   // Deliberately never destroyed: handles may outlive static destruction order.
   static moat::core::PluginRegistry* r =
-      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(20)).release();
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_EXAMINER, std::chrono::seconds(20)).release();
   return *r;
 }
 

@@ -3,8 +3,8 @@
 // independently), not from fixed answers; the probe JSON is printed as evidence.
 #include "plugin_test_support.hpp"
 
-#include <moat/engine/probe_evidence.hpp>
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
 
 #include <gtest/gtest.h>
 
@@ -81,7 +81,7 @@ TEST(PluginProbe, GvisorNamesTheNetworkCauseAndUsesTheFallback) {
     return;
   }
   const std::string release = p.details["runtime"].value("release", "");
-  auto [major, minor] = moat::engine::kernel_major_minor(moat::engine::kernel_release());
+  auto [major, minor] = moat::support::kernel_major_minor(moat::support::kernel_release());
   const bool old_on_new_kernel = !release.empty() && release < "20240801" && (major > 6 || (major == 6 && minor >= 11));
   EXPECT_FALSE(p.version.empty());
   EXPECT_FALSE(p.details["runtime"].value("platform", "").empty());
@@ -90,7 +90,7 @@ TEST(PluginProbe, GvisorNamesTheNetworkCauseAndUsesTheFallback) {
     ASSERT_TRUE(p.details.contains("diagnosis")) << p.details.dump();
     const std::string d = p.details["diagnosis"];
     EXPECT_NE(d.find("predates the fix for kernels >= 6.11"), std::string::npos) << d;
-    EXPECT_NE(d.find(moat::engine::kernel_release()), std::string::npos) << d;
+    EXPECT_NE(d.find(moat::support::kernel_release()), std::string::npos) << d;
     EXPECT_NE(d.find("release-20240801 or later"), std::string::npos) << d;
     if (registered("runsc-nonet")) {
       ASSERT_TRUE(p.available) << p.reason;
@@ -105,7 +105,7 @@ TEST(PluginProbe, GvisorNamesTheNetworkCauseAndUsesTheFallback) {
   if (p.available) {
     // gVisor answers uname with its own kernel version, not the host's.
     const json& smoke = p.details.contains("fallback_smoke") ? p.details["fallback_smoke"] : p.details["smoke"];
-    EXPECT_NE(smoke.value("kernel_inside", ""), moat::engine::kernel_release());
+    EXPECT_NE(smoke.value("kernel_inside", ""), moat::support::kernel_release());
   }
 }
 
@@ -126,8 +126,8 @@ TEST(PluginProbe, KataUnavailableNamesEveryFailingCheck) {
   auto p = probe_and_print("kata").get<moat::ProbeResult>();
   EXPECT_EQ(p.details["dev_kvm"].value("present", false), std::filesystem::exists("/dev/kvm"));
   const bool kata_runtime =
-      moat::engine::find_in_path("kata-runtime").has_value() || std::filesystem::exists("/opt/kata/bin/kata-runtime");
-  const bool shim = moat::engine::find_in_path("containerd-shim-kata-v2").has_value();
+      moat::support::find_in_path("kata-runtime").has_value() || std::filesystem::exists("/opt/kata/bin/kata-runtime");
+  const bool shim = moat::support::find_in_path("containerd-shim-kata-v2").has_value();
   if (!kata_runtime) {
     EXPECT_NE(p.reason.find("kata-runtime is not installed"), std::string::npos) << p.reason;
   }

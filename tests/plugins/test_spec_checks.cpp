@@ -1,5 +1,5 @@
 // Spec validation: each violation is one line naming the field.
-#include <moat/engine/spec_checks.hpp>
+#include <moat/support/spec_checks.hpp>
 #include <moat/error.hpp>
 
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@ namespace {
 
 std::string invalid_message(const SandboxSpec& spec) {
   try {
-    moat::engine::check_common_spec(spec);
+    moat::support::check_common_spec(spec);
   } catch (const moat::Error& e) {
     EXPECT_EQ(e.status(), MOAT_E_INVALID);
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "not one line: " << e.what();
@@ -29,12 +29,12 @@ SandboxSpec named(const std::string& n) {
 }  // namespace
 
 TEST(SpecChecks, SandboxNames) {
-  EXPECT_NO_THROW(moat::engine::check_sandbox_name("a"));
-  EXPECT_NO_THROW(moat::engine::check_sandbox_name("dev-box_1.x"));
-  EXPECT_NO_THROW(moat::engine::check_sandbox_name(std::string(63, 'a')));
+  EXPECT_NO_THROW(moat::support::check_sandbox_name("a"));
+  EXPECT_NO_THROW(moat::support::check_sandbox_name("dev-box_1.x"));
+  EXPECT_NO_THROW(moat::support::check_sandbox_name(std::string(63, 'a')));
   for (const char* bad : {"", "-a", ".a", "_a", "a/b", "a b", "a:b", "ä"})
-    EXPECT_THROW(moat::engine::check_sandbox_name(bad), moat::Error) << bad;
-  EXPECT_THROW(moat::engine::check_sandbox_name(std::string(64, 'a')), moat::Error);
+    EXPECT_THROW(moat::support::check_sandbox_name(bad), moat::Error) << bad;
+  EXPECT_THROW(moat::support::check_sandbox_name(std::string(64, 'a')), moat::Error);
   EXPECT_NE(invalid_message(named("a/b")).find("name:"), std::string::npos);
 }
 
@@ -49,9 +49,9 @@ TEST(SpecChecks, UserNames) {
   s.user = "-x";
   invalid_message(s);
   s.user = "dev";
-  EXPECT_NO_THROW(moat::engine::check_common_spec(s));
-  EXPECT_EQ(moat::engine::home_target(""), "/root");
-  EXPECT_EQ(moat::engine::home_target("dev"), "/home/dev");
+  EXPECT_NO_THROW(moat::support::check_common_spec(s));
+  EXPECT_EQ(moat::support::home_target(""), "/root");
+  EXPECT_EQ(moat::support::home_target("dev"), "/home/dev");
 }
 
 TEST(SpecChecks, HostPaths) {
@@ -65,7 +65,7 @@ TEST(SpecChecks, HostPaths) {
   s.workspace = "/etc/hostname";
   EXPECT_NE(invalid_message(s).find("not a directory"), std::string::npos);
   s.workspace = "/tmp";
-  EXPECT_NO_THROW(moat::engine::check_common_spec(s));
+  EXPECT_NO_THROW(moat::support::check_common_spec(s));
   // ".." inside a name is not a ".." component.
   s.workspace = "/tmp/..x";
   EXPECT_NE(invalid_message(s).find("does not exist"), std::string::npos);
@@ -91,7 +91,7 @@ TEST(SpecChecks, Mounts) {
   s.mounts = {{"volume", "v1", "/workspace", false}};
   invalid_message(s);
   s.mounts = {{"bind", "/tmp", "/data", true}, {"volume", "v1", "/var/lib/x", false}, {"tmpfs", "", "/run/x", false}};
-  EXPECT_NO_THROW(moat::engine::check_common_spec(s));
+  EXPECT_NO_THROW(moat::support::check_common_spec(s));
 }
 
 TEST(SpecChecks, EnvNames) {
@@ -101,5 +101,5 @@ TEST(SpecChecks, EnvNames) {
   s.env = {{"", "c"}};
   invalid_message(s);
   s.env = {{"GOOD", "a=b"}};
-  EXPECT_NO_THROW(moat::engine::check_common_spec(s));
+  EXPECT_NO_THROW(moat::support::check_common_spec(s));
 }

@@ -1,13 +1,13 @@
 // run_process: the host plugin's exec and every probe's tool runs go through it.
-#include <moat/engine/subprocess.hpp>
+#include <moat/support/process.hpp>
 #include <moat/error.hpp>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-using moat::engine::ProcessRequest;
-using moat::engine::run_process;
+using moat::support::ProcessRequest;
+using moat::support::run_process;
 
 TEST(Subprocess, KeepsStdoutAndStderrApartWithTheExitCode) {
   ProcessRequest r;
@@ -83,8 +83,8 @@ TEST(Subprocess, EmptyArgvIsInvalid) {
 }
 
 TEST(Subprocess, FindInPath) {
-  auto sh = moat::engine::find_in_path("sh");
+  auto sh = moat::support::find_in_path("sh");
   ASSERT_TRUE(sh.has_value());
   EXPECT_TRUE(std::filesystem::path(*sh).is_absolute());
-  EXPECT_FALSE(moat::engine::find_in_path("moat-no-such-program-xyz").has_value());
+  EXPECT_FALSE(moat::support::find_in_path("moat-no-such-program-xyz").has_value());
 }

@@ -69,7 +69,7 @@ std::vector<std::string> run_label() { return {"--label", std::string(kRunIdLabe
 moat::core::PluginRegistry& registry() {
   // Never destroyed: plugin instances may outlive static destruction order.
   static moat::core::PluginRegistry* r =
-      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_PROBE_HELPER, std::chrono::seconds(20)).release();
+      moat::test::discover_plugins(MOAT_TEST_PLUGIN_DIR, MOAT_EXAMINER, std::chrono::seconds(20)).release();
   return *r;
 }
 

@@ -14,7 +14,7 @@ namespace moat::test {
 // on stderr. Callers keep it for the whole process and never destroy it
 // (runtime handles may outlive static destruction order).
 std::unique_ptr<moat::core::PluginRegistry> discover_plugins(const std::string& plugin_dir,
-                                                             const std::string& probe_helper,
-                                                             std::chrono::seconds probe_timeout);
+                                                             const std::string& examiner,
+                                                             std::chrono::seconds examine_timeout);
 
 }  // namespace moat::test

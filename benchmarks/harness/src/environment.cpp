@@ -5,7 +5,7 @@
 namespace moat::harness {
 
 Environment::Environment(const core::PluginRegistry& registry, const core::Config& config, RunIdentity identity,
-                         Recorder& recorder, std::function<bool()> cancelled, engine::DockerClient* engine,
+                         SampleRecorder& recorder, std::function<bool()> cancelled, engine::DockerClient* engine,
                          std::unique_ptr<core::SandboxService> service)
     : registry_(registry),
       config_(config),

@@ -8,7 +8,7 @@
 #include <moat/harness/cleanup.hpp>
 #include <moat/harness/engine_facts.hpp>
 #include <moat/harness/environment.hpp>
-#include <moat/harness/recorder.hpp>
+#include <moat/harness/sample_recorder.hpp>
 #include <moat/harness/run_id.hpp>
 #include <moat/harness/scenarios.hpp>
 
@@ -210,7 +210,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   // next to this run's JSONL (and outlive it if this run is interrupted).
   fs::remove(options.out_dir / kJsonName, ec);
   bench::ResultsWriter writer(outcome.jsonl_path, m, {options.fsync_each_record});
-  Recorder recorder(writer, options.progress);
+  SampleRecorder recorder(writer, options.progress);
   for (const auto& s : scenarios) recorder.declare(s->metrics());
 
   Environment env(registry, config, RunIdentity{outcome.run_id, work_dir, options.workloads_dir}, recorder, cancelled,

@@ -14,7 +14,7 @@ ReadyWait wait_until_ready(core::SandboxService& service, const std::string& nam
   const auto deadline = begin + timeout;
   for (;;) {
     const auto call = Clock::now();
-    ExecResult logs;
+    LogsResult logs;
     try {
       logs = service.logs(name);
     } catch (const moat::Error& e) {

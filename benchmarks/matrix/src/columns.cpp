@@ -40,7 +40,7 @@ std::vector<Column> plan_columns(const std::vector<std::string>& loaded, const S
       c.technology = sc->technology;
     }
     const bool variant = contains(dind_variant_runtimes(), id);
-    c.dind = variant ? DindPolicy::never : DindPolicy::docker_probes;
+    c.dind = variant ? DindPolicy::never : DindPolicy::docker_checks;
     c.description = variant ? id + " as shipped, without its DinD mode (Docker inside is tried by hand)"
                             : id + (c.has_plugin ? "" : " (no moat plugin: the seed's column only)");
     if (!c.has_plugin) {

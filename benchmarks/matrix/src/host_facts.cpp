@@ -1,6 +1,6 @@
 #include <moat/matrix/host_facts.hpp>
 
-#include <moat/engine/probe_evidence.hpp>
+#include <moat/support/probe_evidence.hpp>
 
 #include <fcntl.h>
 #include <sys/statfs.h>
@@ -164,9 +164,9 @@ std::optional<std::pair<std::string, std::string>> stat_comm_starttime(const std
 
 json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
   json j;
-  const std::string kernel = engine::kernel_release();
+  const std::string kernel = support::kernel_release();
   j["kernel"] = kernel;
-  const auto [major, minor] = engine::kernel_major_minor(kernel);
+  const auto [major, minor] = support::kernel_major_minor(kernel);
   j["os"] = os_pretty_name();
   j["cores"] = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   j["cgroup"] = cgroup_facts();

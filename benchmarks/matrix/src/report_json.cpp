@@ -10,7 +10,7 @@ namespace {
 
 std::string policy_name(DindPolicy p) {
   switch (p) {
-    case DindPolicy::docker_probes:
+    case DindPolicy::docker_checks:
       return "docker-probes";
     case DindPolicy::never:
       return "never";

@@ -5,7 +5,7 @@
 #include <moat/matrix/columns.hpp>
 #include <moat/matrix/harness_figures.hpp>
 #include <moat/matrix/host_facts.hpp>
-#include <moat/matrix/probes.hpp>
+#include <moat/matrix/checks.hpp>
 #include <moat/matrix/recommendation.hpp>
 #include <moat/matrix/requirements.hpp>
 #include <moat/matrix/seed_comparison.hpp>
@@ -129,7 +129,7 @@ void mark_unavailable(Cells& cells, const Column& col) {
 // Availability (the plugin's probe) and every measured row but boot-time,
 // which runs later on a quiet engine. One sandbox service per column: the
 // service is not thread-safe, and columns run concurrently.
-Cells probe_column(const core::PluginRegistry& registry, const core::Config& config, const MatrixOptions& o,
+Cells check_column(const core::PluginRegistry& registry, const core::Config& config, const MatrixOptions& o,
                    const RunInfo& run, Column& col, const fs::path& scratch, Progress& progress) {
   Cells cells;
   if (col.has_plugin) {
@@ -140,28 +140,28 @@ Cells probe_column(const core::PluginRegistry& registry, const core::Config& con
     col.version = p.version;
     col.engine_runtime = p.engine_runtime;
     col.probe_details = p.details;
-    probe_host_requirements(col, run.host, cells[row::host_requirements]);
+    check_host_requirements(col, run.host, cells[row::host_requirements]);
     progress(col.id + ": " + (col.available ? "available" : "unavailable: " + col.reason));
     if (col.available) {
-      ProbeContext ctx(service, run, col, scratch / dir_name(col.id));
+      CheckContext ctx(service, run, col, scratch / dir_name(col.id));
       Cell& dind = cells[row::docker_in_docker];
       Cell& persistent = cells[row::persistent_dind];
       guarded(o, progress, col, {{row::docker_in_docker, &dind}, {row::persistent_dind, &persistent}},
-              [&] { probe_docker_in_docker(ctx, dind, persistent); });
+              [&] { check_docker_in_docker(ctx, dind, persistent); });
       Cell& ws = cells[row::persistent_workspace];
-      guarded(o, progress, col, {{row::persistent_workspace, &ws}}, [&] { probe_persistent_workspace(ctx, ws); });
+      guarded(o, progress, col, {{row::persistent_workspace, &ws}}, [&] { check_persistent_workspace(ctx, ws); });
       Cell& bind = cells[row::bind_mounts];
-      guarded(o, progress, col, {{row::bind_mounts, &bind}}, [&] { probe_bind_mounts(ctx, bind); });
+      guarded(o, progress, col, {{row::bind_mounts, &bind}}, [&] { check_bind_mounts(ctx, bind); });
       Cell& net = cells[row::dynamic_networking];
-      guarded(o, progress, col, {{row::dynamic_networking, &net}}, [&] { probe_dynamic_networking(ctx, net); });
+      guarded(o, progress, col, {{row::dynamic_networking, &net}}, [&] { check_dynamic_networking(ctx, net); });
       Cell& priv = cells[row::unprivileged];
-      guarded(o, progress, col, {{row::unprivileged, &priv}}, [&] { probe_unprivileged(ctx, priv); });
+      guarded(o, progress, col, {{row::unprivileged, &priv}}, [&] { check_unprivileged(ctx, priv); });
       Cell& iso = cells[row::isolation];
-      guarded(o, progress, col, {{row::isolation, &iso}}, [&] { probe_isolation(ctx, iso); });
+      guarded(o, progress, col, {{row::isolation, &iso}}, [&] { check_isolation(ctx, iso); });
       return cells;
     }
   } else {
-    probe_host_requirements(col, run.host, cells[row::host_requirements]);
+    check_host_requirements(col, run.host, cells[row::host_requirements]);
   }
   mark_unavailable(cells, col);
   return cells;
@@ -223,7 +223,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
   RunInfo run;
   run.run_id = report.run_id;
   run.images = o.images;
-  run.probe_timeout = o.probe_timeout;
+  run.check_timeout = o.check_timeout;
   run.engine = &engine;
   run.host = gather_host_facts(&engine, scratch.path());
   run.peer_runtime = std::find(loaded.begin(), loaded.end(), "runc") != loaded.end() ? "runc" : "";
@@ -232,7 +232,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
   report.options = {{"runtimes", o.runtimes},
                     {"require", required},
                     {"results", o.results ? json(o.results->string()) : json(nullptr)},
-                    {"probe_timeout_s", o.probe_timeout.count()},
+                    {"probe_timeout_s", o.check_timeout.count()},
                     {"boot_samples", o.boot_samples},
                     {"images", {{"base", o.images.base}, {"dind", o.images.dind}}},
                     {"peer_runtime", run.peer_runtime}};
@@ -248,13 +248,13 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
     for (std::size_t i = next++; i < report.columns.size(); i = next++) {
       Column& col = report.columns[i];
       try {
-        results[i] = probe_column(registry, config, o, run, col, scratch.path(), progress);
+        results[i] = check_column(registry, config, o, run, col, scratch.path(), progress);
       } catch (const std::exception& e) {
         // The plugin could not even be opened or probed: the column says why.
         col.available = false;
         col.reason = e.what();
         results[i].clear();
-        probe_host_requirements(col, run.host, results[i][row::host_requirements]);
+        check_host_requirements(col, run.host, results[i][row::host_requirements]);
         mark_unavailable(results[i], col);
       }
     }
@@ -276,8 +276,8 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
         progress(col.id + ": boot-time " + verdict_icon(cell.verdict) + " - " + cell.summary);
         continue;
       }
-      ProbeContext ctx(service, run, col, scratch.path() / dir_name(col.id));
-      guarded(o, progress, col, {{row::boot_time, &cell}}, [&] { probe_boot_time(ctx, cell, o.boot_samples); });
+      CheckContext ctx(service, run, col, scratch.path() / dir_name(col.id));
+      guarded(o, progress, col, {{row::boot_time, &cell}}, [&] { check_boot_time(ctx, cell, o.boot_samples); });
     }
   }
 

@@ -100,6 +100,13 @@ struct ExecResult {
   double duration_ms = 0;
 };
 
+// What a sandbox's main process has written (sandbox_logs). Not an
+// ExecResult: there is no exit code or duration to report.
+struct LogsResult {
+  std::string stdout_data;
+  std::string stderr_data;
+};
+
 // ---- JSON wire format -------------------------------------------------------
 
 namespace detail {
@@ -214,6 +221,14 @@ inline void from_json(const nlohmann::json& j, ExecResult& r) {
   detail::get_opt(j, "stdout", r.stdout_data);
   detail::get_opt(j, "stderr", r.stderr_data);
   detail::get_opt(j, "duration_ms", r.duration_ms);
+}
+
+inline void to_json(nlohmann::json& j, const LogsResult& r) {
+  j = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}};
+}
+inline void from_json(const nlohmann::json& j, LogsResult& r) {
+  detail::get_opt(j, "stdout", r.stdout_data);
+  detail::get_opt(j, "stderr", r.stderr_data);
 }
 
 }  // namespace moat

@@ -24,7 +24,7 @@
 //   void        remove_sandbox(const std::string& name)
 //   ExecResult  exec_sandbox(const ExecRequest&)
 //   SandboxInfo inspect_sandbox(const std::string& name)
-//   ExecResult  sandbox_logs(const std::string& name)      (stdout/stderr only)
+//   LogsResult  sandbox_logs(const std::string& name)
 //   std::vector<SandboxInfo> list_sandboxes()
 //   void        connect_network(const std::string& name, const std::string& network)
 //   void        disconnect_network(const std::string& name, const std::string& network)

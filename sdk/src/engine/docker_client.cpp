@@ -5,7 +5,9 @@
 #include <moat/engine/json_message_stream.hpp>
 #include <moat/engine/stream_demux.hpp>
 
-#include "engine_json_fields.hpp"
+#include <moat/support/json_read.hpp>
+#include <moat/support/text.hpp>
+
 #include "unix_http_connection.hpp"
 
 #include <algorithm>
@@ -19,13 +21,13 @@
 
 namespace moat::engine {
 
-using detail::bool_at;
 using detail::Clock;
 using detail::HttpRequest;
 using detail::HttpResponse;
-using detail::member;
 using detail::TransportError;
 using detail::UnixHttpConnection;
+using support::bool_at;
+using support::member;
 using json = nlohmann::json;
 
 namespace {
@@ -105,20 +107,13 @@ moat_status status_for_http(int http_status) {
   return MOAT_E_FAILED;
 }
 
-std::string trim(std::string text) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
-
 // The engine's {"message": "..."}, or the body's text when it is not JSON.
 std::string engine_message(const std::string& body) {
   const json parsed = json::parse(body, nullptr, false);
   if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()) {
     return parsed["message"].get<std::string>();
   }
-  return trim(body.substr(0, 2000));
+  return support::trim(std::string_view(body).substr(0, 2000));
 }
 
 json parse_json(const HttpResponse& response, const HttpRequest& request) {
@@ -133,9 +128,9 @@ json parse_json(const HttpResponse& response, const HttpRequest& request) {
 // A field the engine must send (an id, an exit code): a clear EngineError,
 // not a json exception, when the answer lacks it or it has another type.
 [[noreturn]] void missing_field(const char* key, const HttpResponse& response, const HttpRequest& request) {
-  throw EngineError(MOAT_E_FAILED, response.status,
-                    "the Docker engine answered " + request.method + " " + request.target + " without a valid \"" +
-                        key + "\" field");
+  throw EngineError(
+      MOAT_E_FAILED, response.status,
+      "the Docker engine answered " + request.method + " " + request.target + " without a valid \"" + key + "\" field");
 }
 
 std::string required_string(const json& body, const char* key, const HttpResponse& response,

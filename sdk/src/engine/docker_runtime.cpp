@@ -1,9 +1,8 @@
 #include <moat/engine/docker_runtime.hpp>
 
-#include <moat/engine/spec_checks.hpp>
-#include <moat/engine/subprocess.hpp>
-
-#include "engine_json_fields.hpp"
+#include <moat/support/json_read.hpp>
+#include <moat/support/process.hpp>
+#include <moat/support/spec_checks.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -15,8 +14,8 @@
 namespace moat::engine {
 
 using json = nlohmann::json;
-using detail::bool_at;
-using detail::member;
+using support::bool_at;
+using support::member;
 
 namespace {
 
@@ -87,11 +86,6 @@ constexpr std::chrono::hours kNoLimit{24 * 7};
 
 [[noreturn]] void invalid(const std::string& message) { throw moat::Error(MOAT_E_INVALID, message); }
 
-std::string str_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::map<std::string, std::string> labels_of(const json& labels) {
   std::map<std::string, std::string> out;
   if (!labels.is_object()) return out;
@@ -114,9 +108,9 @@ std::vector<Mount> mounts_of(const json& mounts) {
   if (!mounts.is_array()) return out;
   for (const auto& m : mounts) {
     Mount mount;
-    mount.type = str_at(m, "Type");
-    mount.source = mount.type == "volume" ? str_at(m, "Name") : str_at(m, "Source");
-    mount.target = str_at(m, "Destination");
+    mount.type = support::string_at(m, "Type");
+    mount.source = mount.type == "volume" ? support::string_at(m, "Name") : support::string_at(m, "Source");
+    mount.target = support::string_at(m, "Destination");
     mount.read_only = !bool_at(m, "RW", true);
     out.push_back(std::move(mount));
   }
@@ -184,7 +178,8 @@ void ContainerPlan::add_dind_volume() {
 bool ContainerPlan::has_target(const std::string& target) {
   const json& mounts = host_config()["Mounts"];
   if (!mounts.is_array()) return false;
-  return std::any_of(mounts.begin(), mounts.end(), [&](const json& m) { return str_at(m, "Target") == target; });
+  return std::any_of(mounts.begin(), mounts.end(),
+                     [&](const json& m) { return support::string_at(m, "Target") == target; });
 }
 
 json SmokeRun::to_json() const {
@@ -297,10 +292,10 @@ std::optional<std::string> DockerRuntime::cached_id(const std::string& name) {
 }
 
 json DockerRuntime::inspect_owned(const std::string& name) {
-  check_sandbox_name(name);
+  support::check_sandbox_name(name);
   auto found = client_.find_container(name);
   // The engine also matches id prefixes; a sandbox is addressed by name only.
-  if (!found || str_at(*found, "Name") != "/" + name)
+  if (!found || support::string_at(*found, "Name") != "/" + name)
     throw moat::Error(MOAT_E_NOT_FOUND, "no sandbox named '" + name + "' ('moat sandbox ls' lists them)");
   const auto labels = labels_of(member(member(*found, "Config"), "Labels"));
   auto managed = labels.find(kManagedLabel);
@@ -311,7 +306,7 @@ json DockerRuntime::inspect_owned(const std::string& name) {
     throw moat::Error(MOAT_E_NOT_FOUND, "sandbox '" + name + "' belongs to runtime '" +
                                             (owner == labels.end() ? std::string("?") : owner->second) + "', not '" +
                                             plugin_id_ + "'");
-  remember(name, str_at(*found, "Id"));
+  remember(name, support::string_at(*found, "Id"));
   return *found;
 }
 
@@ -319,7 +314,7 @@ DockerRuntime::Resolved DockerRuntime::resolve(const std::string& name, bool nee
   if (!need_inspect)
     if (auto id = cached_id(name)) return {*id, json()};
   json inspect = inspect_owned(name);
-  return {str_at(inspect, "Id"), std::move(inspect)};
+  return {support::string_at(inspect, "Id"), std::move(inspect)};
 }
 
 template <typename Op>
@@ -376,7 +371,7 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   if (!spec.network.empty()) plan.host_config()["NetworkMode"] = spec.network;
 
   if (!spec.workspace.empty()) plan.add_bind(spec.workspace, "/workspace");
-  if (!spec.home.empty()) plan.add_bind(spec.home, home_target(spec.user));
+  if (!spec.home.empty()) plan.add_bind(spec.home, support::home_target(spec.user));
   for (const Mount& m : spec.mounts) {
     if (m.type == "bind")
       plan.add_bind(m.source, m.target, m.read_only);
@@ -419,7 +414,7 @@ moat::Error DockerRuntime::translate(const EngineError& e, const std::string& wh
 }
 
 SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
-  check_common_spec(spec);
+  support::check_common_spec(spec);
   if (spec.image.empty()) invalid("image: is empty; give an image such as moat/base:busybox ('moat image prepare')");
   if (!spec.options.is_object()) invalid("options: expected a JSON object");
   for (const auto& [k, v] : spec.labels) {
@@ -466,7 +461,7 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
   try {
     if (!plan.volumes.empty()) {
       std::set<std::string> existing;
-      for (const auto& v : client_.list_volumes({})) existing.insert(str_at(v, "Name"));
+      for (const auto& v : client_.list_volumes({})) existing.insert(support::string_at(v, "Name"));
       std::map<std::string, std::string> vlabels = {
           {kManagedLabel, "true"}, {kSandboxLabel, spec.name}, {kRuntimeLabel, plugin_id_}};
       if (auto run = spec.labels.find(kRunIdLabel); run != spec.labels.end()) vlabels[kRunIdLabel] = run->second;
@@ -487,7 +482,7 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
       return after_start(spec.name, id);
     }
     json inspect = client_.inspect_container(id);
-    const std::string actual = str_at(member(inspect, "HostConfig"), "Runtime");
+    const std::string actual = support::string_at(member(inspect, "HostConfig"), "Runtime");
     if (actual != rt)
       throw moat::Error(MOAT_E_FAILED, "sandbox '" + spec.name + "' was created for engine runtime '" + rt +
                                            "' but the engine stored '" + actual + "'; removed it");
@@ -507,7 +502,7 @@ SandboxInfo DockerRuntime::after_start(const std::string& name, const std::strin
   json inspect = client_.inspect_container(id);
   const auto labels = labels_of(member(member(inspect, "Config"), "Labels"));
   const std::string wanted = labels.contains(kEngineRuntimeLabel) ? labels.at(kEngineRuntimeLabel) : std::string();
-  const std::string actual = str_at(member(inspect, "HostConfig"), "Runtime");
+  const std::string actual = support::string_at(member(inspect, "HostConfig"), "Runtime");
   if (!wanted.empty() && actual != wanted) {
     try {
       client_.kill_container(id);
@@ -578,11 +573,11 @@ void DockerRuntime::stop_inner_docker(const std::string& id, const std::string& 
 
 SandboxInfo DockerRuntime::start_sandbox(const std::string& name) {
   Resolved r = resolve(name, true);
-  const std::string rt = str_at(member(r.inspect, "HostConfig"), "Runtime");
+  const std::string rt = support::string_at(member(r.inspect, "HostConfig"), "Runtime");
   try {
     client_.start_container(r.id);
   } catch (const EngineError& e) {
-    throw translate(e, "start", name, rt, str_at(member(r.inspect, "Config"), "Image"));
+    throw translate(e, "start", name, rt, support::string_at(member(r.inspect, "Config"), "Image"));
   }
   return after_start(name, r.id);
 }
@@ -602,11 +597,11 @@ void DockerRuntime::restart_sandbox(const std::string& name, double timeout_s) {
   const auto labels = labels_of(member(member(r.inspect, "Config"), "Labels"));
   const bool running = bool_at(member(r.inspect, "State"), "Running", false);
   if (running && dind_from_label(labels) != DindMode::off) stop_inner_docker(r.id, name);
-  const std::string rt = str_at(member(r.inspect, "HostConfig"), "Runtime");
+  const std::string rt = support::string_at(member(r.inspect, "HostConfig"), "Runtime");
   try {
     client_.restart_container(r.id, static_cast<int>(std::ceil(timeout_s)));
   } catch (const EngineError& e) {
-    throw translate(e, "restart", name, rt, str_at(member(r.inspect, "Config"), "Image"));
+    throw translate(e, "restart", name, rt, support::string_at(member(r.inspect, "Config"), "Image"));
   }
   after_start(name, r.id);
 }
@@ -621,7 +616,7 @@ void DockerRuntime::remove_sandbox(const std::string& name) {
   if (r.inspect.is_object()) {
     may_own_volumes = false;
     for (const auto& m : member(r.inspect, "Mounts"))
-      if (str_at(m, "Type") == "volume") may_own_volumes = true;
+      if (support::string_at(m, "Type") == "volume") may_own_volumes = true;
   } else {
     std::lock_guard lock(ids_mutex_);
     may_own_volumes = !volume_free_.contains(name);
@@ -638,7 +633,7 @@ void DockerRuntime::remove_sandbox(const std::string& name) {
   forget(name);
   if (!may_own_volumes) return;
   for (const auto& v : client_.list_volumes({{kManagedLabel, "true"}, {kSandboxLabel, name}})) {
-    const std::string vname = str_at(v, "Name");
+    const std::string vname = support::string_at(v, "Name");
     try {
       client_.remove_volume(vname, false);
     } catch (const EngineError& e) {
@@ -658,7 +653,7 @@ ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
     invalid("workdir: '" + request.workdir + "' must be an absolute path inside the sandbox");
   ExecOptions options;
   for (const auto& [k, v] : request.env) {
-    check_env_name(k, "env");
+    support::check_env_name(k, "env");
     options.env.push_back(k + "=" + v);
   }
   options.workdir = request.workdir;
@@ -679,10 +674,9 @@ ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
 
 SandboxInfo DockerRuntime::inspect_sandbox(const std::string& name) { return to_info(inspect_owned(name)); }
 
-ExecResult DockerRuntime::sandbox_logs(const std::string& name) {
+LogsResult DockerRuntime::sandbox_logs(const std::string& name) {
   ExecOutput out = with_id(name, [&](const std::string& id) { return client_.logs(id); });
-  ExecResult result;
-  result.exit_code = 0;
+  LogsResult result;
   result.stdout_data = std::move(out.stdout_data);
   result.stderr_data = std::move(out.stderr_data);
   return result;
@@ -755,9 +749,9 @@ std::string DockerRuntime::registered_runtimes(const json& info) {
 std::optional<std::string> DockerRuntime::runtime_executable(const json& info, const std::string& runtime) {
   if (!runtime_registered(info, runtime)) return std::nullopt;
   const json& entry = info["Runtimes"][runtime];
-  std::string path = entry.is_object() ? str_at(entry, "path") : std::string();
+  std::string path = entry.is_object() ? support::string_at(entry, "path") : std::string();
   if (path.empty()) return std::nullopt;
-  if (path.find('/') == std::string::npos) return find_in_path(path);
+  if (path.find('/') == std::string::npos) return support::find_in_path(path);
   return path;
 }
 
@@ -800,16 +794,16 @@ SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::
 
 SandboxInfo sandbox_info_from_inspect(const json& inspect) {
   SandboxInfo info;
-  info.name = str_at(inspect, "Name");
+  info.name = support::string_at(inspect, "Name");
   if (!info.name.empty() && info.name.front() == '/') info.name.erase(0, 1);
-  info.id = str_at(inspect, "Id");
+  info.id = support::string_at(inspect, "Id");
   const json& config = member(inspect, "Config");
   info.labels = labels_of(member(config, "Labels"));
   if (auto it = info.labels.find(kRuntimeLabel); it != info.labels.end()) info.runtime = it->second;
-  info.engine_runtime = str_at(member(inspect, "HostConfig"), "Runtime");
-  info.image = str_at(config, "Image");
+  info.engine_runtime = support::string_at(member(inspect, "HostConfig"), "Runtime");
+  info.image = support::string_at(config, "Image");
   const json& state = member(inspect, "State");
-  info.state = str_at(state, "Status");
+  info.state = support::string_at(state, "Status");
   info.running = bool_at(state, "Running", false);
   info.mounts = mounts_of(member(inspect, "Mounts"));
   info.networks = network_names(member(inspect, "NetworkSettings"));
@@ -823,12 +817,12 @@ SandboxInfo sandbox_info_from_list(const json& entry) {
     info.name = names->front().get<std::string>();
     if (!info.name.empty() && info.name.front() == '/') info.name.erase(0, 1);
   }
-  info.id = str_at(entry, "Id");
+  info.id = support::string_at(entry, "Id");
   info.labels = labels_of(member(entry, "Labels"));
   if (auto it = info.labels.find(kRuntimeLabel); it != info.labels.end()) info.runtime = it->second;
   if (auto it = info.labels.find(kEngineRuntimeLabel); it != info.labels.end()) info.engine_runtime = it->second;
-  info.image = str_at(entry, "Image");
-  info.state = str_at(entry, "State");
+  info.image = support::string_at(entry, "Image");
+  info.state = support::string_at(entry, "State");
   info.running = info.state == "running";
   info.mounts = mounts_of(member(entry, "Mounts"));
   info.networks = network_names(member(entry, "NetworkSettings"));

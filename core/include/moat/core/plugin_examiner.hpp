@@ -1,5 +1,5 @@
 // The host side of examining plugin files in child processes: one
-// moat-plugin-probe per file (several at once), each with a deadline. A child
+// moat-plugin-examiner per file (several at once), each with a deadline. A child
 // that dies, hangs or exits without a verdict becomes a record saying so; the
 // host itself never runs the plugin's code here.
 //

@@ -1,5 +1,5 @@
 // The steps of looking at one plugin file, shared by the examining child
-// (moat-plugin-probe: all steps, where a crash costs nothing) and the host
+// (moat-plugin-examiner: all steps, where a crash costs nothing) and the host
 // (only open_plugin, for a file the child already passed).
 #pragma once
 

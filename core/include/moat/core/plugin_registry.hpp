@@ -25,8 +25,8 @@ namespace moat::core {
 struct RegistryOptions {
   std::vector<std::filesystem::path> search_dirs;  // in priority order
   std::filesystem::path cache_file;                // empty = no cache
-  std::filesystem::path probe_helper;              // the moat-plugin-probe executable
-  std::chrono::milliseconds probe_timeout{5000};
+  std::filesystem::path examiner;              // the moat-plugin-examiner executable
+  std::chrono::milliseconds examine_timeout{5000};
   bool allow_unsafe = false;                       // skip ownership/permission checks
   const moat_host_api* host_api = nullptr;         // passed to create()
 };

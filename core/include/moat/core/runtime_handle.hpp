@@ -39,7 +39,7 @@ class RuntimeHandle {
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
   SandboxInfo inspect(const std::string& name);
-  ExecResult logs(const std::string& name);
+  LogsResult logs(const std::string& name);
   std::vector<SandboxInfo> list();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);

@@ -64,7 +64,7 @@ class SandboxService {
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
   SandboxInfo inspect(const std::string& name);
-  ExecResult logs(const std::string& name);
+  LogsResult logs(const std::string& name);
   // Every sandbox of every loaded runtime that can list.
   SandboxListing list();
 
@@ -108,7 +108,7 @@ class SandboxService {
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared
-// checks of moat::engine::check_common_spec (names, users, paths) plus the
+// checks of moat::support::check_common_spec (names, users, paths) plus the
 // host's allowed_bind_roots, applied after resolving symlinks so a link
 // cannot escape a root. Throws moat::Error(MOAT_E_INVALID), one line.
 void validate_spec(const SandboxSpec& spec, const std::vector<std::filesystem::path>& allowed_bind_roots);

@@ -7,7 +7,7 @@
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/engine/docker_client.hpp>
-#include <moat/harness/recorder.hpp>
+#include <moat/harness/sample_recorder.hpp>
 #include <moat/harness/sandbox_tracker.hpp>
 #include <moat/model.hpp>
 
@@ -31,7 +31,7 @@ class Environment {
   // `service` (may be null: one is made) becomes the runner thread's service;
   // passing the one the runtimes were probed with keeps its cached probes.
   Environment(const core::PluginRegistry& registry, const core::Config& config, RunIdentity identity,
-              Recorder& recorder, std::function<bool()> cancelled, engine::DockerClient* engine,
+              SampleRecorder& recorder, std::function<bool()> cancelled, engine::DockerClient* engine,
               std::unique_ptr<core::SandboxService> service = nullptr);
   ~Environment();
   Environment(const Environment&) = delete;
@@ -44,7 +44,7 @@ class Environment {
   // availability() on it during setup to keep that out of a measurement.
   std::unique_ptr<core::SandboxService> new_service() const;
 
-  Recorder& recorder() { return recorder_; }
+  SampleRecorder& recorder() { return recorder_; }
   SandboxTracker& sandboxes() { return tracker_; }
   const RunIdentity& identity() const { return identity_; }
   // The engine (for image and cgroup facts); nullptr when it is not reachable.
@@ -71,7 +71,7 @@ class Environment {
   const core::PluginRegistry& registry_;
   const core::Config& config_;
   RunIdentity identity_;
-  Recorder& recorder_;
+  SampleRecorder& recorder_;
   std::function<bool()> cancelled_;
   engine::DockerClient* engine_;
   std::unique_ptr<core::SandboxService> service_;

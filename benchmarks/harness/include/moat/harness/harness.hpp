@@ -9,7 +9,7 @@
 #include <moat/harness/proc_stat.hpp>
 #include <moat/harness/profile.hpp>
 #include <moat/harness/progress.hpp>
-#include <moat/harness/recorder.hpp>
+#include <moat/harness/sample_recorder.hpp>
 #include <moat/harness/run_id.hpp>
 #include <moat/harness/runner.hpp>
 #include <moat/harness/sandbox_ops.hpp>

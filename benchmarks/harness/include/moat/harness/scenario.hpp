@@ -7,7 +7,7 @@
 
 #include <moat/bench/report/metric.hpp>
 #include <moat/harness/environment.hpp>
-#include <moat/harness/recorder.hpp>
+#include <moat/harness/sample_recorder.hpp>
 
 #include <memory>
 #include <string>

@@ -50,7 +50,7 @@ struct Cell {
 
 // Which sandboxes of a column get the runtime's Docker-in-Docker mode (spec.dind).
 enum class DindPolicy {
-  docker_probes,  // only the probes about Docker inside (the runtime's normal way to run Docker)
+  docker_checks,  // only the probes about Docker inside (the runtime's normal way to run Docker)
   never,          // never: Docker inside is tried by hand, without the mode
   always,         // every sandbox: the column is the runtime as deployed in its DinD mode
 };
@@ -58,7 +58,7 @@ enum class DindPolicy {
 struct Column {
   std::string id;       // "runc", "runc+dind", "firecracker"
   std::string runtime;  // the plugin id ("runc" for "runc+dind"); the id itself for seed-only columns
-  DindPolicy dind = DindPolicy::docker_probes;
+  DindPolicy dind = DindPolicy::docker_checks;
   bool has_plugin = true;
   std::string seed_name;   // the seed's column header ("Sysbox"), when the seed has this column
   std::string technology;  // "Docker + Sysbox"

@@ -9,7 +9,7 @@
 #include <moat/core/plugin_registry.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/matrix/model.hpp>
-#include <moat/matrix/probe_context.hpp>
+#include <moat/matrix/check_context.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -25,7 +25,7 @@ struct MatrixOptions {
   std::vector<std::string> runtimes;             // column ids; empty = every column
   std::vector<std::string> require;              // row ids; empty = the seed's profile
   std::optional<std::filesystem::path> results;  // a `moat bench` results file: boot figures from it
-  std::chrono::seconds probe_timeout{120};       // per probe
+  std::chrono::seconds check_timeout{120};       // per probe
   int boot_samples = 5;
   int jobs = 0;                       // columns probed at once; 0 = all
   std::filesystem::path seed_file;    // seed-matrix.json

@@ -1,0 +1,72 @@
+// What the probes parse: capability masks, uid maps, /proc/<pid>/stat lines,
+// which filesystems support ID-mapped mounts, and evidence recording helpers.
+#include <moat/matrix/capabilities.hpp>
+#include <moat/matrix/host_facts.hpp>
+#include <moat/matrix/evidence_recorder.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace moat::matrix;
+
+TEST(Capabilities, DecodesDockersDefaultSet) {
+  const auto mask = status_mask("Name:\tsh\nCapInh:\t0000000000000000\nCapEff:\t00000000a80425fb\n", "CapEff");
+  ASSERT_TRUE(mask);
+  EXPECT_EQ(*mask, docker_default_capabilities());
+  const auto names = capability_names(*mask);
+  EXPECT_EQ(names.size(), 14U);
+  EXPECT_EQ(names.front(), "CAP_CHOWN");
+  EXPECT_NE(std::find(names.begin(), names.end(), "CAP_NET_BIND_SERVICE"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "CAP_SYS_ADMIN"), names.end());
+}
+
+TEST(Capabilities, DecodesAFullSetAndUnknownBits) {
+  const auto names = capability_names(0x000001ffffffffffULL);
+  EXPECT_EQ(names.size(), 41U);
+  EXPECT_EQ(names.back(), "CAP_CHECKPOINT_RESTORE");
+  EXPECT_EQ(capability_names(std::uint64_t{1} << 50), (std::vector<std::string>{"CAP_50"}));
+  EXPECT_FALSE(status_mask("CapEff:\tzz\n", "CapEff"));
+  EXPECT_FALSE(status_mask("CapPrm:\t0\n", "CapEff"));
+}
+
+TEST(Capabilities, IdentityMapMeansNoUserNamespace) {
+  EXPECT_TRUE(is_identity_map("         0          0 4294967295\n"));
+  EXPECT_FALSE(is_identity_map("         0     165536      65536\n"));
+  EXPECT_FALSE(is_identity_map("0 0 1000\n1000 2000 1\n"));
+  EXPECT_FALSE(is_identity_map(""));
+}
+
+TEST(HostFacts, StatLineWithSpacesAndParensInTheName) {
+  const std::string line =
+      "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
+  auto st = stat_comm_starttime(line);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->first, "my (odd) prog");
+  EXPECT_EQ(st->second, "987654");
+  EXPECT_FALSE(stat_comm_starttime("garbage"));
+}
+
+TEST(HostFacts, IdMappedMountSupportByFilesystem) {
+  EXPECT_EQ(idmap_min_kernel("ext4"), std::make_pair(5, 12));
+  EXPECT_EQ(idmap_min_kernel("tmpfs"), std::make_pair(6, 3));
+  EXPECT_FALSE(idmap_min_kernel("nfs"));
+}
+
+TEST(HostFacts, GatheredWithoutAnEngine) {
+  const auto j = gather_host_facts(nullptr, "/tmp");
+  EXPECT_FALSE(j.value("kernel", "").empty());
+  EXPECT_TRUE(j.contains("cgroup"));
+  EXPECT_TRUE(j.contains("kvm"));
+  EXPECT_GT(j.value("dev_entries", 0), 0);
+  EXPECT_EQ(j.value("self_starttime", "").empty(), false);
+  EXPECT_FALSE(j.contains("engine"));
+}
+
+TEST(Evidence, ArgvIsShownQuotedAndLinesAreTrimmed) {
+  EXPECT_EQ(show_argv({"docker", "info", "--format", "{{.ServerVersion}} x"}),
+            "docker info --format '{{.ServerVersion}} x'");
+  EXPECT_EQ(show_argv({"sh", "-c", "it's"}), "sh -c 'it'\\''s'");
+  EXPECT_EQ(first_line_of("  a \nb"), "a");
+  EXPECT_EQ(last_line_of("a\nb\n\n  c  \n"), "c");
+}
