@@ -12,7 +12,7 @@
 
 #include <moat/bench/report/analysis.hpp>
 #include <moat/bench/report/table_writer.hpp>
-#include <moat/harness/run_id.hpp>
+#include <moat/core/run_id.hpp>
 #include <moat/harness/runner.hpp>
 #include <moat/harness/workloads.hpp>
 
@@ -130,7 +130,7 @@ int run(Context& ctx) {
     o.seed = seed;
   }
   o.run_id = run_id_option(ctx, kHelpFor);
-  if (o.run_id.empty()) o.run_id = harness::new_run_id();
+  if (o.run_id.empty()) o.run_id = core::new_run_id();
   const std::string out = option_value(ctx, "out");
   o.out_dir = out.empty() ? std::filesystem::path("moat-bench") / o.run_id : std::filesystem::path(out);
   o.out_dir = std::filesystem::absolute(o.out_dir);

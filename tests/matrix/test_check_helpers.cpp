@@ -1,5 +1,6 @@
 // What the probes parse: capability masks, uid maps, /proc/<pid>/stat lines,
 // which filesystems support ID-mapped mounts, and evidence recording helpers.
+#include <moat/support/text.hpp>
 #include <moat/matrix/capabilities.hpp>
 #include <moat/matrix/host_facts.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
@@ -67,6 +68,6 @@ TEST(Evidence, ArgvIsShownQuotedAndLinesAreTrimmed) {
   EXPECT_EQ(show_argv({"docker", "info", "--format", "{{.ServerVersion}} x"}),
             "docker info --format '{{.ServerVersion}} x'");
   EXPECT_EQ(show_argv({"sh", "-c", "it's"}), "sh -c 'it'\\''s'");
-  EXPECT_EQ(first_line_of("  a \nb"), "a");
-  EXPECT_EQ(last_line_of("a\nb\n\n  c  \n"), "c");
+  EXPECT_EQ(moat::support::first_line("  a \nb"), "a");
+  EXPECT_EQ(moat::support::last_line("a\nb\n\n  c  \n"), "c");
 }

@@ -4,13 +4,15 @@
 #include <moat/bench/report/results_writer.hpp>
 #include <moat/bench/report/timestamp.hpp>
 #include <moat/bench/stats/random.hpp>
+#include <moat/core/engine_facts.hpp>
+#include <moat/core/run_id.hpp>
 #include <moat/error.hpp>
 #include <moat/harness/cleanup.hpp>
-#include <moat/harness/engine_facts.hpp>
 #include <moat/harness/environment.hpp>
+#include <moat/harness/image_digests.hpp>
 #include <moat/harness/sample_recorder.hpp>
-#include <moat/harness/run_id.hpp>
 #include <moat/harness/scenarios.hpp>
+#include <moat/harness/seed.hpp>
 
 #include <algorithm>
 #include <map>
@@ -128,7 +130,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   for (const auto& s : suites) scenarios.push_back(make_scenario(s, options.profile));
 
   BenchOutcome outcome;
-  outcome.run_id = options.run_id.empty() ? new_run_id() : options.run_id;
+  outcome.run_id = options.run_id.empty() ? core::new_run_id() : options.run_id;
   const std::uint64_t seed = options.seed.value_or(new_seed());
   auto cancelled = options.cancelled ? options.cancelled : std::function<bool()>([] { return false; });
 
@@ -154,8 +156,8 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
 
   // ---- manifest ----
   engine::DockerClient engine_client(options.engine);
-  EngineFacts facts = engine_facts(engine_client);
-  engine::DockerClient* engine = facts.error.empty() ? &engine_client : nullptr;
+  const core::EngineFacts facts = core::collect_engine_facts(engine_client);
+  engine::DockerClient* engine = facts.reachable ? &engine_client : nullptr;
 
   bench::Manifest m;
   m.moat_version = moat_version();
@@ -164,15 +166,15 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   m.seed = seed;
   m.profile = options.profile.name;
   m.host = bench::collect_host_info(work_dir);
-  m.engine = facts.engine;
-  if (!facts.error.empty()) m.host.extra["engine_error"] = facts.error;
+  m.engine = {.name = "docker", .version = facts.version, .api = facts.api_version};
+  if (!facts.reachable) m.host.extra["engine_error"] = facts.error;
   auto runtime_info = [&](const std::string& id) {
     const ProbeResult& p = probe_service.availability(id);
     bench::RuntimeInfo r;
     r.id = id;
     r.version = p.version;
     r.engine_runtime = p.engine_runtime;
-    r.args = runtime_args(facts.info, p.engine_runtime);
+    r.args = facts.runtime_args(p.engine_runtime);
     r.extra = {{"available", p.available}, {"probe", p.details}};
     if (!p.available) r.extra["reason"] = p.reason;
     return r;

@@ -6,7 +6,9 @@ namespace moat::matrix {
 
 namespace {
 
-std::string trim(std::string s) {
+// Without surrounding spaces and trailing full stops and commas: a clause
+// that goes inside a sentence.
+std::string as_clause(std::string s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '.' || s.back() == ',')) s.pop_back();
   std::size_t i = 0;
   while (i < s.size() && s[i] == ' ') ++i;
@@ -18,7 +20,7 @@ std::string cut(const std::string& s, std::size_t max) {
   if (s.size() <= max) return s;
   std::size_t n = max;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return trim(s.substr(0, n)) + "…";
+  return as_clause(s.substr(0, n)) + "…";
 }
 
 }  // namespace
@@ -33,7 +35,7 @@ std::string short_reason(const Column& c) {
   if (r.find("image") != std::string::npos && r.find("prepare") != std::string::npos) return "image missing";
   // Else the reason's first clause.
   std::size_t end = r.find_first_of(":;(");
-  return cut(trim(r.substr(0, end)), 28);
+  return cut(as_clause(r.substr(0, end)), 28);
 }
 
 std::string column_header(const Column& c) { return c.id; }

@@ -40,7 +40,7 @@ std::string CheckContext::name(const std::string& stem) {
   // Column ids may hold '+' ("runc+dind"): not allowed in engine names.
   std::string col;
   for (char c : column_.id) col += std::isalnum(static_cast<unsigned char>(c)) != 0 ? c : '-';
-  return run_.run_id + "-" + col + "-" + stem + "-" + std::to_string(++counter_);
+  return "mx-" + run_.run_id + "-" + col + "-" + stem + "-" + std::to_string(++counter_);
 }
 
 bool CheckContext::dind_for(bool docker_check) const {

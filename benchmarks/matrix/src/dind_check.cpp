@@ -4,6 +4,7 @@
 // sandbox - whether the built image is still there.
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
+#include <moat/support/text.hpp>
 
 #include <sstream>
 
@@ -49,20 +50,15 @@ rm -rf "$ctx"
 
 constexpr const char* kDockerMount = R"sh(awk '$2 == "/var/lib/docker" {print $3 " (" $1 ")"}' /proc/mounts)sh";
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 // The line that says why: dockerd's fatal line, not a wrapped continuation
 // like "(exit status 4)" that happens to come last.
 std::string why(const ExecResult& r) {
-  const std::string text = trim(r.stderr_data.empty() ? r.stdout_data : r.stderr_data);
+  const std::string text = support::trim(r.stderr_data.empty() ? r.stdout_data : r.stderr_data);
   if (text.empty()) return "exit code " + std::to_string(r.exit_code);
   std::istringstream in(text);
   std::string best, last;
   for (std::string line; std::getline(in, line);) {
-    line = trim(line);
+    line = support::trim(line);
     if (line.empty()) continue;
     last = line;
     if (line.find("failed to start daemon") != std::string::npos || line.rfind("Error", 0) == 0 ||
@@ -78,7 +74,7 @@ std::string key_error(const std::string& text) {
   const auto at = text.find("failed to start daemon");
   if (at == std::string::npos) return text;
   const auto end = text.find_first_of("\n|", at);
-  return "the inner dockerd " + trim(text.substr(at, end == std::string::npos ? std::string::npos : end - at));
+  return "the inner dockerd " + support::trim(text.substr(at, end == std::string::npos ? std::string::npos : end - at));
 }
 
 }  // namespace
@@ -124,10 +120,10 @@ void check_docker_in_docker(CheckContext& ctx, Cell& dind, Cell& persistent) {
     fail_both("the inner Docker engine does not answer: " + why(info), "the inner engine does not answer");
     return;
   }
-  dind.facts["inner_engine"] = trim(info.stdout_data);
+  dind.facts["inner_engine"] = support::trim(info.stdout_data);
   ExecResult mount = rec.sh(name, kDockerMount, {}, 15);
-  dind.facts["var_lib_docker"] = trim(mount.stdout_data);
-  persistent.facts["var_lib_docker"] = trim(mount.stdout_data);
+  dind.facts["var_lib_docker"] = support::trim(mount.stdout_data);
+  persistent.facts["var_lib_docker"] = support::trim(mount.stdout_data);
 
   const std::string tag = "moat-matrix/probe:" + ctx.run().run_id;
   ExecResult build = rec.sh(name, kBuild, {tag}, 120);
@@ -137,13 +133,14 @@ void check_docker_in_docker(CheckContext& ctx, Cell& dind, Cell& persistent) {
   ExecResult run;
   if (built) {
     ExecResult id = rec.exec(name, {"docker", "image", "inspect", "--format", "{{.Id}}", tag}, 30);
-    image_id = trim(id.stdout_data);
+    image_id = support::trim(id.stdout_data);
     dind.facts["inner_image"] = {{"tag", tag}, {"id", image_id}};
     run = rec.exec(name, {"docker", "run", "--rm", "--network", "none", tag}, 60);
     ran = run.exit_code == 0 && run.stdout_data.find("tini version") != std::string::npos;
-    dind.facts["inner_run_output"] = trim(run.stdout_data);
+    dind.facts["inner_run_output"] = support::trim(run.stdout_data);
   }
-  const std::string engine = "inner dockerd " + trim(info.stdout_data) + (mode ? " (DinD mode)" : " (started by hand)");
+  const std::string engine =
+      "inner dockerd " + support::trim(info.stdout_data) + (mode ? " (DinD mode)" : " (started by hand)");
   if (built && ran)
     rec.decide(Verdict::yes, engine + ": docker build FROM scratch and docker run succeeded");
   else if (built)
@@ -173,10 +170,10 @@ void check_docker_in_docker(CheckContext& ctx, Cell& dind, Cell& persistent) {
     }
   }
   ExecResult after = prec.exec(name, {"docker", "image", "inspect", "--format", "{{.Id}}", tag}, 30);
-  const std::string after_id = trim(after.stdout_data);
+  const std::string after_id = support::trim(after.stdout_data);
   persistent.facts["inner_image_before"] = image_id;
   persistent.facts["inner_image_after"] = after.exit_code == 0 ? after_id : "";
-  const std::string store = trim(mount.stdout_data);
+  const std::string store = support::trim(mount.stdout_data);
   const std::string where = store.empty() ? "the sandbox's own filesystem" : store;
   if (after.exit_code == 0 && after_id == image_id)
     prec.decide(Verdict::yes,

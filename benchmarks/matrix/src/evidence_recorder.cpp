@@ -22,13 +22,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
-}
-
 std::string describe_spec(const SandboxSpec& s) {
   std::string out = s.name + " on " + s.runtime + " (image " + s.image;
   if (s.dind) out += ", DinD mode";
@@ -56,14 +49,6 @@ std::string show_argv(const std::vector<std::string>& argv) {
     out += '\'';
   }
   return out;
-}
-
-std::string first_line_of(const std::string& text) { return trim(text.substr(0, text.find('\n'))); }
-
-std::string last_line_of(const std::string& text) {
-  std::string t = trim(text);
-  auto nl = t.rfind('\n');
-  return trim(nl == std::string::npos ? t : t.substr(nl + 1));
 }
 
 EvidenceRecorder::EvidenceRecorder(CheckContext& ctx, Cell& cell)
@@ -127,7 +112,7 @@ void EvidenceRecorder::disconnect(const std::string& name, const std::string& ne
 }
 
 ExecResult EvidenceRecorder::exec(const std::string& name, const std::vector<std::string>& argv, double timeout_s,
-                          const std::string& workdir) {
+                                  const std::string& workdir) {
   const std::size_t i =
       begin("exec", "exec in " + name + (workdir.empty() ? "" : " (workdir " + workdir + ")") + ": " + show_argv(argv));
   cell_.steps[i].argv = argv;
@@ -155,8 +140,8 @@ ExecResult EvidenceRecorder::exec(const std::string& name, const std::vector<std
   }
 }
 
-ExecResult EvidenceRecorder::sh(const std::string& name, const std::string& script, const std::vector<std::string>& args,
-                        double timeout_s, const std::string& workdir) {
+ExecResult EvidenceRecorder::sh(const std::string& name, const std::string& script,
+                                const std::vector<std::string>& args, double timeout_s, const std::string& workdir) {
   std::vector<std::string> argv = {"/bin/sh", "-c", script, "moat-matrix"};
   argv.insert(argv.end(), args.begin(), args.end());
   return exec(name, argv, timeout_s, workdir);

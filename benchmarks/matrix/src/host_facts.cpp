@@ -1,6 +1,9 @@
 #include <moat/matrix/host_facts.hpp>
 
+#include <moat/core/engine_facts.hpp>
+#include <moat/support/json_read.hpp>
 #include <moat/support/probe_evidence.hpp>
+#include <moat/support/text.hpp>
 
 #include <fcntl.h>
 #include <sys/statfs.h>
@@ -26,11 +29,6 @@ std::string read_file(const fs::path& p) {
   return b.str();
 }
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool path_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
@@ -53,7 +51,7 @@ json cgroup_facts() {
   j["fs_type"] = type;
   if (type == "cgroup2") {
     j["version"] = "v2";
-    j["controllers"] = trimmed(read_file("/sys/fs/cgroup/cgroup.controllers"));
+    j["controllers"] = support::trim(read_file("/sys/fs/cgroup/cgroup.controllers"));
   } else {
     j["version"] = path_exists("/sys/fs/cgroup/unified") ? "v1 (hybrid: v2 mounted at /sys/fs/cgroup/unified)" : "v1";
     j["devices_controller"] = path_exists("/sys/fs/cgroup/devices");
@@ -79,7 +77,7 @@ json kvm_facts() {
   json nested = json::object();
   for (const char* m : {"kvm_intel", "kvm_amd"}) {
     const fs::path p = fs::path("/sys/module") / m / "parameters" / "nested";
-    if (path_exists(p)) nested[m] = trimmed(read_file(p));
+    if (path_exists(p)) nested[m] = support::trim(read_file(p));
   }
   j["nested"] = nested;
   const std::string cpuinfo = read_file("/proc/cpuinfo");
@@ -107,7 +105,7 @@ std::optional<long> host_dockerd_pid() {
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string n = e.path().filename().string();
     if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (trimmed(read_file(e.path() / "comm")) != "dockerd") continue;
+    if (support::trim(read_file(e.path() / "comm")) != "dockerd") continue;
     std::error_code ec2;
     if (fs::read_symlink(e.path() / "ns" / "pid", ec2) != self_ns || ec2) continue;
     return std::stol(n);
@@ -183,7 +181,7 @@ json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
       {"supported", kernel_ok && min && (major > min->first || (major == min->first && minor >= min->second))}};
   j["shiftfs_module"] = path_exists("/sys/module/shiftfs");
   j["kvm"] = kvm_facts();
-  j["user_namespaces"] = {{"max_user_namespaces", trimmed(read_file("/proc/sys/user/max_user_namespaces"))}};
+  j["user_namespaces"] = {{"max_user_namespaces", support::trim(read_file("/proc/sys/user/max_user_namespaces"))}};
 
   // Reference points for the isolation probe.
   const long self = ::getpid();
@@ -205,21 +203,18 @@ json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
   }();
 
   if (engine != nullptr) {
-    try {
-      const json info = engine->info();
-      json runtimes = json::array();
-      if (info.contains("Runtimes") && info["Runtimes"].is_object())
-        for (const auto& [k, v] : info["Runtimes"].items()) runtimes.push_back(k);
+    const core::EngineFacts facts = core::collect_engine_facts(*engine);
+    if (facts.reachable) {
       j["engine"] = {{"reachable", true},
-                     {"server_version", info.value("ServerVersion", "")},
-                     {"api_version", engine->api_version()},
-                     {"default_runtime", info.value("DefaultRuntime", "")},
-                     {"runtimes", runtimes},
-                     {"cgroup_driver", info.value("CgroupDriver", "")},
-                     {"cgroup_version", info.value("CgroupVersion", "")},
-                     {"storage_driver", info.value("Driver", "")}};
-    } catch (const std::exception& e) {
-      j["engine"] = {{"reachable", false}, {"error", e.what()}};
+                     {"server_version", support::string_at(facts.info, "ServerVersion")},
+                     {"api_version", facts.api_version},
+                     {"default_runtime", support::string_at(facts.info, "DefaultRuntime")},
+                     {"runtimes", facts.runtimes()},
+                     {"cgroup_driver", support::string_at(facts.info, "CgroupDriver")},
+                     {"cgroup_version", support::string_at(facts.info, "CgroupVersion")},
+                     {"storage_driver", support::string_at(facts.info, "Driver")}};
+    } else {
+      j["engine"] = {{"reachable", false}, {"error", facts.error}};
     }
   }
   return j;

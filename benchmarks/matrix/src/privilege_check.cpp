@@ -2,6 +2,7 @@
 // for it), and what it really holds: its effective capabilities decoded from
 // /proc/self/status, its uid/gid maps, seccomp, and - for engine containers -
 // the HostConfig the plugin gave it.
+#include <moat/support/text.hpp>
 #include <moat/matrix/capabilities.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
@@ -81,7 +82,7 @@ void check_unprivileged(CheckContext& ctx, Cell& cell) {
   const auto bnd = status_mask(status.stdout_data, "CapBnd");
   if (status.exit_code != 0 || !eff) {
     rec.decide(Verdict::partial, "runs without privileged mode, but its capabilities could not be read: " +
-                                     last_line_of(status.stderr_data));
+                                     support::last_line(status.stderr_data));
     return;
   }
   const std::vector<std::string> names = capability_names(*eff);

@@ -1,11 +1,12 @@
 #include <moat/matrix/runner.hpp>
 
+#include <moat/core/run_id.hpp>
 #include <moat/core/sandbox_service.hpp>
-#include <moat/matrix/cleanup.hpp>
+#include <moat/core/sweep.hpp>
+#include <moat/matrix/checks.hpp>
 #include <moat/matrix/columns.hpp>
 #include <moat/matrix/harness_figures.hpp>
 #include <moat/matrix/host_facts.hpp>
-#include <moat/matrix/checks.hpp>
 #include <moat/matrix/recommendation.hpp>
 #include <moat/matrix/requirements.hpp>
 #include <moat/matrix/seed_comparison.hpp>
@@ -19,7 +20,6 @@
 #include <ctime>
 #include <map>
 #include <mutex>
-#include <random>
 #include <system_error>
 #include <thread>
 
@@ -174,19 +174,22 @@ fs::path scratch_base(const core::Config& config, const MatrixOptions& o) {
   return "/var/tmp";
 }
 
-}  // namespace
-
-std::string new_run_id() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char stamp[16];
-  std::strftime(stamp, sizeof stamp, "%y%m%d%H%M%S", &tm);
-  std::random_device rd;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "mx-%s-%04x", stamp, static_cast<unsigned>(rd() & 0xffff));
-  return buf;
+// The run's safety net, as the report shows it: after every check has removed
+// what it made, what the final sweep still found (and removed). A clean run
+// reports nothing.
+json cleanup_json(const core::SweepResult& r) {
+  json sandboxes = json::array();
+  for (const auto& s : r.sandboxes) sandboxes.push_back(s.runtime + "/" + s.name);
+  json errors = r.errors;
+  if (r.engine_error) errors.push_back(std::string("listing the engine's objects failed: ") + r.engine_error->what());
+  return {{"containers", r.containers},
+          {"volumes", r.volumes},
+          {"networks", r.networks},
+          {"sandboxes", sandboxes},
+          {"errors", errors}};
 }
+
+}  // namespace
 
 std::vector<std::string> check_requirements(const std::vector<std::string>& ids) {
   std::vector<std::string> out;
@@ -204,7 +207,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
   const auto t0 = std::chrono::steady_clock::now();
   MatrixReport report;
   report.started = now_rfc3339();
-  report.run_id = o.run_id.empty() ? new_run_id() : o.run_id;
+  report.run_id = o.run_id.empty() ? core::new_run_id() : o.run_id;
 
   // Everything that can be wrong with the request fails before anything runs.
   const SeedData seed = load_seed(o.seed_file);
@@ -303,7 +306,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
 
   {
     core::SandboxService service(registry, config);
-    report.cleanup = sweep_run(&engine, &service, report.run_id);
+    report.cleanup = cleanup_json(core::sweep(&engine, &service, {.run_id = report.run_id}));
   }
   report.interrupted = cancelled(o);
   report.finished = now_rfc3339();

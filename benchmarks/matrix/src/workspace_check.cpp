@@ -1,6 +1,7 @@
 // Persistent workspace: a file written to /workspace and to the home
 // directory (both host directories) survives a stop/start of the sandbox and
 // a re-create of it with the same directories.
+#include <moat/support/text.hpp>
 #include <moat/support/spec_checks.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
@@ -76,7 +77,7 @@ void check_persistent_workspace(CheckContext& ctx, Cell& cell) {
     for (const std::string& dir : {at.workspace, at.home}) {
       ExecResult w = rec.sh(first, "echo \"$1\" > \"$2\"", {token, kMarker}, 20, dir);
       if (w.exit_code != 0) {
-        rec.decide(Verdict::no, "cannot write to " + dir + " in the sandbox: " + last_line_of(w.stderr_data));
+        rec.decide(Verdict::no, "cannot write to " + dir + " in the sandbox: " + support::last_line(w.stderr_data));
         return;
       }
     }

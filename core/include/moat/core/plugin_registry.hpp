@@ -7,9 +7,9 @@
 // plugins in-process with rtld_now | rtld_local, never unloading them.
 #pragma once
 
+#include <moat/plugin_abi.h>
 #include <moat/core/plugin_record.hpp>
 #include <moat/core/runtime_handle.hpp>
-#include <moat/plugin_abi.h>
 
 #include <chrono>
 #include <filesystem>
@@ -25,10 +25,10 @@ namespace moat::core {
 struct RegistryOptions {
   std::vector<std::filesystem::path> search_dirs;  // in priority order
   std::filesystem::path cache_file;                // empty = no cache
-  std::filesystem::path examiner;              // the moat-plugin-examiner executable
+  std::filesystem::path examiner;                  // the moat-plugin-examiner executable
   std::chrono::milliseconds examine_timeout{5000};
-  bool allow_unsafe = false;                       // skip ownership/permission checks
-  const moat_host_api* host_api = nullptr;         // passed to create()
+  bool allow_unsafe = false;                // skip ownership/permission checks
+  const moat_host_api* host_api = nullptr;  // passed to create()
 };
 
 class PluginRegistry {

@@ -1,6 +1,5 @@
-// Removes everything of one run: the sandboxes every runtime lists with
-// moat.run-id=<run id>, then any engine container or volume still carrying
-// the label (what `moat gc --run-id` also does for a killed run).
+// The end of a bench run: core's sweep (moat/core/sweep.hpp) for the run's id,
+// which `moat gc --run-id` also runs for a run that was killed.
 #pragma once
 
 #include <moat/core/sandbox_service.hpp>
@@ -11,12 +10,13 @@
 
 namespace moat::harness {
 
-// Returns one line per object that could not be removed (empty: all gone).
+// Removes everything labelled with the run id. Returns one line per object
+// that could not be removed (empty: all gone).
 std::vector<std::string> remove_run(core::SandboxService& service, engine::DockerClient* engine,
                                     const std::string& run_id);
 
-// What is left of the run (sandboxes any runtime lists, engine containers and
-// volumes with its label), one line each. For tests and the final check.
+// What is left of the run, one line each (nothing is removed). For tests and
+// the final check.
 std::vector<std::string> leftovers_of_run(core::SandboxService& service, engine::DockerClient* engine,
                                           const std::string& run_id);
 

@@ -94,9 +94,5 @@ class NetworkLease {
 
 // "a b 'c d'": argv as a shell would show it (for evidence lines only).
 std::string show_argv(const std::vector<std::string>& argv);
-// The first line of `text`, trimmed.
-std::string first_line_of(const std::string& text);
-// The last non-empty line of `text`, trimmed.
-std::string last_line_of(const std::string& text);
 
 }  // namespace moat::matrix

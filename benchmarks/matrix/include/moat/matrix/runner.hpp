@@ -46,7 +46,4 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
 // moat::Error(MOAT_E_INVALID) listing the valid ids.
 std::vector<std::string> check_requirements(const std::vector<std::string>& ids);
 
-// "mx-<yymmddhhmmss>-<4 hex>": short, a valid label value and name prefix.
-std::string new_run_id();
-
 }  // namespace moat::matrix

@@ -1,11 +1,11 @@
-#include <moat/harness/run_id.hpp>
+#include <moat/core/run_id.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <random>
 
-namespace moat::harness {
+namespace moat::core {
 
 std::string new_run_id() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -19,10 +19,4 @@ std::string new_run_id() {
   return out;
 }
 
-std::uint64_t new_seed() {
-  std::random_device rd;
-  const std::uint64_t hi = rd(), lo = rd();
-  return ((hi << 32) | lo) & ((std::uint64_t{1} << 53) - 1);
-}
-
-}  // namespace moat::harness
+}  // namespace moat::core

@@ -1,0 +1,126 @@
+#include <moat/core/sweep.hpp>
+
+#include <moat/model.hpp>
+#include <moat/support/json_read.hpp>
+
+#include <set>
+
+namespace moat::core {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string container_name(const json& entry) {
+  const json& names = support::member(entry, "Names");
+  if (!names.is_array() || names.empty() || !names.front().is_string())
+    return support::string_at(entry, "Id").substr(0, 12);
+  const std::string n = names.front().get<std::string>();
+  return n.starts_with('/') ? n.substr(1) : n;
+}
+
+class Sweeper {
+ public:
+  Sweeper(const SweepOptions& options, SweepResult& result) : options_(options), result_(result) {}
+
+  // False once cancelled (the sweep stops and says so).
+  bool go_on() {
+    if (options_.cancelled && options_.cancelled()) result_.interrupted = true;
+    return !result_.interrupted;
+  }
+
+  // Runs `remove` unless dry; a failure is recorded, not fatal.
+  template <typename Fn>
+  bool attempt(const std::string& what, Fn&& remove) {
+    if (options_.dry_run) return true;
+    try {
+      remove();
+      return true;
+    } catch (const moat::Error& e) {
+      // Gone already (removed with its sandbox, or by another sweep): the goal holds.
+      if (e.status() == MOAT_E_NOT_FOUND) return true;
+      result_.errors.push_back(what + ": " + e.what());
+    } catch (const std::exception& e) {
+      result_.errors.push_back(what + ": " + e.what());
+    }
+    return false;
+  }
+
+  void engine(engine::DockerClient& client, std::set<std::string>& engine_ids) {
+    engine::LabelFilter filter = {{kManagedLabel, "true"}};
+    if (!options_.run_id.empty()) filter[kRunIdLabel] = options_.run_id;
+    try {
+      for (const auto& c : client.list_containers(filter, true)) {
+        if (!go_on()) return;
+        const std::string id = support::string_at(c, "Id");
+        engine_ids.insert(id);
+        const std::string name = container_name(c);
+        if (attempt("container " + name, [&] { client.remove_container(id, true, true); }))
+          result_.containers.push_back(name);
+      }
+      for (const auto& v : client.list_volumes(filter)) {
+        if (!go_on()) return;
+        const std::string name = support::string_at(v, "Name");
+        if (attempt("volume " + name, [&] { client.remove_volume(name, true); })) result_.volumes.push_back(name);
+      }
+      for (const auto& n : client.list_networks(filter)) {
+        if (!go_on()) return;
+        const std::string name = support::string_at(n, "Name");
+        if (attempt("network " + name, [&] { client.remove_network(support::string_at(n, "Id")); }))
+          result_.networks.push_back(name);
+      }
+    } catch (const moat::Error& e) {
+      // Listing failed: the engine is down or refuses. Removals failing one
+      // by one are recorded by attempt().
+      result_.engine_error = e;
+    }
+  }
+
+  void runtimes(SandboxService& service, const std::set<std::string>& engine_ids) {
+    const SandboxListing listing = service.list();
+    for (const auto& info : listing.sandboxes) {
+      if (!go_on()) return;
+      if (engine_ids.contains(info.id)) continue;  // an engine container: handled above
+      const auto label = [&](const char* key) {
+        auto it = info.labels.find(key);
+        return it == info.labels.end() ? std::string() : it->second;
+      };
+      if (label(kManagedLabel) != "true") continue;
+      if (!options_.run_id.empty() && label(kRunIdLabel) != options_.run_id) continue;
+      if (attempt("sandbox " + info.name + " (" + info.runtime + ")",
+                  [&] { service.runtime(info.runtime).remove(info.name); }))
+        result_.sandboxes.push_back({info.runtime, info.name});
+    }
+    for (const auto& [id, e] : listing.failures) {
+      // With the engine down every Docker-backed runtime fails the same way; say it once.
+      if (result_.engine_error && e.status() == MOAT_E_UNAVAILABLE) continue;
+      result_.errors.push_back("runtime " + id + " could not list its sandboxes: " + e.what());
+    }
+  }
+
+ private:
+  const SweepOptions& options_;
+  SweepResult& result_;
+};
+
+}  // namespace
+
+std::vector<std::string> SweepResult::found() const {
+  std::vector<std::string> out;
+  for (const auto& c : containers) out.push_back("container " + c);
+  for (const auto& v : volumes) out.push_back("volume " + v);
+  for (const auto& n : networks) out.push_back("network " + n);
+  for (const auto& s : sandboxes) out.push_back("sandbox " + s.name + " (" + s.runtime + ")");
+  return out;
+}
+
+SweepResult sweep(engine::DockerClient* engine, SandboxService* service, const SweepOptions& options) {
+  SweepResult result;
+  Sweeper sweeper(options, result);
+  std::set<std::string> engine_ids;
+  if (engine != nullptr) sweeper.engine(*engine, engine_ids);
+  if (service != nullptr && !result.interrupted) sweeper.runtimes(*service, engine_ids);
+  return result;
+}
+
+}  // namespace moat::core
