@@ -1,0 +1,65 @@
+# cmake -DROOT=<source tree> -P check_includes.cmake
+#
+# Fails when a file of a layer includes a moat header that lives in a layer it
+# may not use (the rules are in cmake/MoatLayers.cmake). A header is placed by
+# where it lives: sdk/include/moat/... is sdk, core/include/moat/core/... is
+# core, and so on; a quoted include is resolved next to the including file.
+cmake_minimum_required(VERSION 3.25)
+if(NOT ROOT)
+  message(FATAL_ERROR "usage: cmake -DROOT=<source tree> -P check_includes.cmake")
+endif()
+set(PROJECT_SOURCE_DIR "${ROOT}")
+include("${CMAKE_CURRENT_LIST_DIR}/../../cmake/MoatLayers.cmake")
+
+# Where each layer's public headers live: <layer>/.../include/<path>.
+set(header_layer "")
+file(GLOB_RECURSE headers RELATIVE "${ROOT}" "${ROOT}/sdk/*.h" "${ROOT}/sdk/*.hpp" "${ROOT}/core/*.hpp"
+     "${ROOT}/benchmarks/*.hpp" "${ROOT}/plugins/*.hpp" "${ROOT}/cli/*.hpp")
+set(known "")
+foreach(h IN LISTS headers)
+  if(h MATCHES "^([^/]+)/(.*/)?include/(.+)$")
+    set(layer "${CMAKE_MATCH_1}")
+    set(path "${CMAKE_MATCH_3}")
+    string(MAKE_C_IDENTIFIER "${path}" key)
+    set(LAYER_OF_${key} "${layer}")
+    list(APPEND known "${path}")
+  endif()
+endforeach()
+
+file(GLOB_RECURSE sources RELATIVE "${ROOT}" "${ROOT}/sdk/*" "${ROOT}/core/*" "${ROOT}/benchmarks/*"
+     "${ROOT}/plugins/*" "${ROOT}/cli/*")
+set(violations "")
+set(checked 0)
+foreach(src IN LISTS sources)
+  if(NOT src MATCHES "\\.(c|cc|cpp|h|hpp)$" OR src MATCHES "^benchmarks/workloads/")
+    continue()
+  endif()
+  moat_layer_of("${ROOT}/${src}" layer)
+  file(STRINGS "${ROOT}/${src}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
+  math(EXPR checked "${checked} + 1")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "#[ \t]*include[ \t]*<([^>]+)>")
+      string(MAKE_C_IDENTIFIER "${CMAKE_MATCH_1}" key)
+      if(NOT DEFINED LAYER_OF_${key})
+        continue()  # standard or third-party
+      endif()
+      set(dep_layer "${LAYER_OF_${key}}")
+      set(what "<${CMAKE_MATCH_1}>")
+    elseif(line MATCHES "#[ \t]*include[ \t]*\"([^\"]+)\"")
+      get_filename_component(dir "${ROOT}/${src}" DIRECTORY)
+      get_filename_component(target "${dir}/${CMAKE_MATCH_1}" ABSOLUTE)
+      moat_layer_of("${target}" dep_layer)
+      set(what "\"${CMAKE_MATCH_1}\"")
+    else()
+      continue()
+    endif()
+    if(dep_layer STREQUAL "" OR dep_layer IN_LIST MOAT_LAYER_MAY_USE_${layer})
+      continue()
+    endif()
+    string(APPEND violations "\n  ${src} (${layer}/) includes ${what} (${dep_layer}/)")
+  endforeach()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "A lower layer includes a higher one (rules: cmake/MoatLayers.cmake):${violations}")
+endif()
+message(STATUS "layers: ${checked} files checked, every include points down or sideways")

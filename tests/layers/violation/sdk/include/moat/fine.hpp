@@ -1,0 +1,2 @@
+// An SDK header (fixture).
+#pragma once
