@@ -4,6 +4,8 @@
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
 
+#include "check_helpers.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,29 +37,10 @@ if msg=$( { echo x > "$2/should-fail"; } 2>&1 ); then echo "ro_write=succeeded";
 echo "ro_read=$(cat "$2/ro-file" 2>&1)"
 )sh";
 
-std::map<std::string, std::string> key_values(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
-
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
   out << text << '\n';
   if (!out) throw moat::Error(MOAT_E_FAILED, "cannot write " + p.string() + " on the host");
-}
-
-std::string read_host(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream b;
-  b << in.rdbuf();
-  std::string s = b.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
 }
 
 }  // namespace
@@ -93,13 +76,13 @@ void check_bind_mounts(CheckContext& ctx, Cell& cell) {
     return;
   }
   ExecResult r = rec.sh(name, kInside, {kRwTarget, kRoTarget, token}, 30);
-  auto kv = key_values(r.stdout_data);
+  auto kv = detail::key_values(r.stdout_data);
   for (const auto& [k, v] : kv) cell.facts[k] = v;
 
   // What the host sees of the sandbox's write.
   struct stat st {};
   const fs::path written = rw / "from-sandbox";
-  const bool host_sees = ::stat(written.c_str(), &st) == 0 && read_host(written) == token;
+  const bool host_sees = ::stat(written.c_str(), &st) == 0 && detail::read_host_file(written) == token;
   const std::string written_owner = host_sees ? std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) : "";
   rec.fact("host", "stat " + written.string() + " on the host",
            host_sees ? "owner " + written_owner + ", content matches" : "absent or different", host_sees);

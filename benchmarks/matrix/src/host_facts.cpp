@@ -5,6 +5,8 @@
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/text.hpp>
 
+#include "check_helpers.hpp"
+
 #include <fcntl.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -21,21 +23,13 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return {};
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
-
 bool path_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
 }
 
 std::string os_pretty_name() {
-  std::istringstream in(read_file("/etc/os-release"));
+  std::istringstream in(detail::read_host_file("/etc/os-release"));
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("PRETTY_NAME=", 0) != 0) continue;
     std::string v = line.substr(12);
@@ -51,7 +45,7 @@ json cgroup_facts() {
   j["fs_type"] = type;
   if (type == "cgroup2") {
     j["version"] = "v2";
-    j["controllers"] = support::trim(read_file("/sys/fs/cgroup/cgroup.controllers"));
+    j["controllers"] = support::trim(detail::read_host_file("/sys/fs/cgroup/cgroup.controllers"));
   } else {
     j["version"] = path_exists("/sys/fs/cgroup/unified") ? "v1 (hybrid: v2 mounted at /sys/fs/cgroup/unified)" : "v1";
     j["devices_controller"] = path_exists("/sys/fs/cgroup/devices");
@@ -77,10 +71,10 @@ json kvm_facts() {
   json nested = json::object();
   for (const char* m : {"kvm_intel", "kvm_amd"}) {
     const fs::path p = fs::path("/sys/module") / m / "parameters" / "nested";
-    if (path_exists(p)) nested[m] = support::trim(read_file(p));
+    if (path_exists(p)) nested[m] = support::trim(detail::read_host_file(p));
   }
   j["nested"] = nested;
-  const std::string cpuinfo = read_file("/proc/cpuinfo");
+  const std::string cpuinfo = detail::read_host_file("/proc/cpuinfo");
   auto flag = [&](const std::string& f) {
     std::istringstream in(cpuinfo);
     for (std::string line; std::getline(in, line);) {
@@ -105,7 +99,7 @@ std::optional<long> host_dockerd_pid() {
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
     const std::string n = e.path().filename().string();
     if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (support::trim(read_file(e.path() / "comm")) != "dockerd") continue;
+    if (support::trim(detail::read_host_file(e.path() / "comm")) != "dockerd") continue;
     std::error_code ec2;
     if (fs::read_symlink(e.path() / "ns" / "pid", ec2) != self_ns || ec2) continue;
     return std::stol(n);
@@ -181,12 +175,13 @@ json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
       {"supported", kernel_ok && min && (major > min->first || (major == min->first && minor >= min->second))}};
   j["shiftfs_module"] = path_exists("/sys/module/shiftfs");
   j["kvm"] = kvm_facts();
-  j["user_namespaces"] = {{"max_user_namespaces", support::trim(read_file("/proc/sys/user/max_user_namespaces"))}};
+  j["user_namespaces"] = {
+      {"max_user_namespaces", support::trim(detail::read_host_file("/proc/sys/user/max_user_namespaces"))}};
 
   // Reference points for the isolation probe.
   const long self = ::getpid();
   j["self_pid"] = self;
-  if (auto st = stat_comm_starttime(read_file("/proc/self/stat"))) {
+  if (auto st = stat_comm_starttime(detail::read_host_file("/proc/self/stat"))) {
     j["self_comm"] = st->first;
     j["self_starttime"] = st->second;
   }

@@ -2,9 +2,9 @@
 // the plugin's own probe (its checks and their output are the evidence). The
 // seed's "Works in Cloud VMs" row asks the same question of a generic cloud
 // VM; this answers it for this machine.
-#include <moat/support/probe_evidence.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
+#include <moat/support/probe_evidence.hpp>
 
 #include <algorithm>
 

@@ -2,9 +2,11 @@
 // whether host processes are visible (this process, and the engine's
 // dockerd, by PID with matching name and start time), and how much of the
 // host's /dev it sees.
-#include <moat/matrix/host_facts.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
+#include <moat/matrix/host_facts.hpp>
+
+#include "check_helpers.hpp"
 
 #include <map>
 #include <sstream>
@@ -23,16 +25,6 @@ if [ -n "$2" ] && [ -r "/proc/$2/comm" ]; then echo "dockerd_comm=$(cat "/proc/$
 n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo "procs=$n"
 d=0; for f in /dev/*; do [ -e "$f" ] && d=$((d+1)); done; echo "devs=$d"
 )sh";
-
-std::map<std::string, std::string> key_values(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    auto eq = line.find('=');
-    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return out;
-}
 
 std::string str(const json& j, const char* key) {
   if (!j.contains(key)) return {};
@@ -55,7 +47,7 @@ void check_isolation(CheckContext& ctx, Cell& cell) {
   SandboxLease lease(rec, name);
   rec.create(ctx.spec(name, "isolation"), true);
   ExecResult r = rec.sh(name, kLook, {self_pid, dockerd_pid}, 30);
-  auto kv = key_values(r.stdout_data);
+  auto kv = detail::key_values(r.stdout_data);
 
   const std::string kernel = kv["kernel"];
   const bool own_kernel = !kernel.empty() && kernel != str(host, "kernel");

@@ -2,10 +2,10 @@
 // for it), and what it really holds: its effective capabilities decoded from
 // /proc/self/status, its uid/gid maps, seccomp, and - for engine containers -
 // the HostConfig the plugin gave it.
-#include <moat/support/text.hpp>
 #include <moat/matrix/capabilities.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
+#include <moat/support/text.hpp>
 
 #include <algorithm>
 #include <sstream>

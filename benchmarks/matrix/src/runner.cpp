@@ -1,5 +1,6 @@
 #include <moat/matrix/runner.hpp>
 
+#include <moat/bench/report/timestamp.hpp>
 #include <moat/core/run_id.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/core/sweep.hpp>
@@ -16,8 +17,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -30,15 +29,6 @@ using json = nlohmann::json;
 using Cells = std::map<std::string, Cell>;  // by row id, for one column
 
 namespace {
-
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -206,7 +196,7 @@ std::vector<std::string> check_requirements(const std::vector<std::string>& ids)
 MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config& config, const MatrixOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   MatrixReport report;
-  report.started = now_rfc3339();
+  report.started = bench::now_rfc3339();
   report.run_id = o.run_id.empty() ? core::new_run_id() : o.run_id;
 
   // Everything that can be wrong with the request fails before anything runs.
@@ -309,7 +299,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
     report.cleanup = cleanup_json(core::sweep(&engine, &service, {.run_id = report.run_id}));
   }
   report.interrupted = cancelled(o);
-  report.finished = now_rfc3339();
+  report.finished = bench::now_rfc3339();
   report.duration_s = seconds_since(t0);
   return report;
 }

@@ -1,10 +1,12 @@
 // Persistent workspace: a file written to /workspace and to the home
 // directory (both host directories) survives a stop/start of the sandbox and
 // a re-create of it with the same directories.
-#include <moat/support/text.hpp>
-#include <moat/support/spec_checks.hpp>
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
+#include <moat/support/spec_checks.hpp>
+#include <moat/support/text.hpp>
+
+#include "check_helpers.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -17,15 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMarker = "moat-matrix-marker";
-
-std::string read_host(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream b;
-  b << in.rdbuf();
-  std::string s = b.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
 
 struct Places {
   std::string workspace = "/workspace";
@@ -81,8 +74,8 @@ void check_persistent_workspace(CheckContext& ctx, Cell& cell) {
         return;
       }
     }
-    const std::string host_ws = read_host(ws / kMarker);
-    const std::string host_home = read_host(home / kMarker);
+    const std::string host_ws = detail::read_host_file(ws / kMarker);
+    const std::string host_home = detail::read_host_file(home / kMarker);
     rec.fact("host", "read " + (ws / kMarker).string() + " and " + (home / kMarker).string() + " on the host",
              host_ws + "\n" + host_home, host_ws == token && host_home == token);
     cell.facts["host_sees_writes"] = host_ws == token && host_home == token;
