@@ -5,9 +5,9 @@
 // namespace"). Then, if a --network=none variant (runsc-nonet) is registered
 // and works, sandboxes run on it, loopback only, and the probe says so.
 #include <moat/engine/docker_runtime.hpp>
+#include <moat/plugin.hpp>
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/process.hpp>
-#include <moat/plugin.hpp>
 
 #include <mutex>
 #include <optional>
@@ -102,23 +102,16 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
   moat::ProbeResult probe() {
     moat::ProbeResult p;
     p.engine_runtime = engine_runtime();
-    std::string reason;
-    auto info = engine_info(reason);
     const std::string kernel = moat::support::kernel_release();
     p.details["kernel"] = kernel;
-    if (!info) {
-      p.reason = reason;
-      p.details["engine"] = {{"reachable", false}, {"error", reason}};
-      return p;
-    }
-    p.details["engine"] = {{"reachable", true}, {"server_version", info->value("ServerVersion", "")}};
+    auto info = probe_engine(p.details, p.reason);
+    if (!info) return p;
     RunscFacts primary = facts(*info, engine_runtime());
     p.details["runtime"] = describe_facts(engine_runtime(), primary);
     p.version = primary.version;
     if (!primary.registered) {
-      p.reason = "runtime '" + engine_runtime() +
-                 "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
-                 "); install gVisor and run 'runsc install' (or add {\"runtimes\": {\"runsc\": {\"path\": "
+      p.reason = not_registered_reason(*info, engine_runtime()) +
+                 "; install gVisor and run 'runsc install' (or add {\"runtimes\": {\"runsc\": {\"path\": "
                  "\"/usr/bin/runsc\"}}} to daemon.json) and reload dockerd";
       return p;
     }
@@ -198,9 +191,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     // gVisor's documented recipe: all capabilities (SYS_RESOURCE is outside
     // the bounding set on some hosts) and a tmpfs /var/lib/docker, since
     // gVisor supports overlayfs only with a tmpfs upper layer.
-    json& hc = plan.host_config();
-    hc["CapAdd"] = json::array({"ALL"});
-    hc["CapDrop"] = json::array({"SYS_RESOURCE"});
+    plan.add_dind_capabilities();
     if (!plan.has_target("/var/lib/docker")) plan.add_tmpfs("/var/lib/docker");
   }
 

@@ -3,9 +3,9 @@
 // (/dev/kvm, kata-runtime and its own `check`, the shim, the engine's view)
 // and names every check that fails.
 #include <moat/engine/docker_runtime.hpp>
+#include <moat/plugin.hpp>
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/process.hpp>
-#include <moat/plugin.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -102,8 +102,8 @@ class KataRuntime : public moat::engine::DockerRuntime {
           moat::support::run_evidence({*kata_runtime, "--version"}, std::chrono::seconds(10), &version);
       p.version = moat::support::first_line(version.stdout_data);
       moat::support::ProcessResult check;
-      d["kata_runtime"]["check"] =
-          moat::support::run_evidence({*kata_runtime, "check", "--no-network-checks"}, std::chrono::seconds(60), &check);
+      d["kata_runtime"]["check"] = moat::support::run_evidence({*kata_runtime, "check", "--no-network-checks"},
+                                                               std::chrono::seconds(60), &check);
       d["kata_runtime"]["env"] = moat::support::run_evidence({*kata_runtime, "env"}, std::chrono::seconds(20));
       if (check.exit_code != 0)
         failures.push_back(
@@ -124,22 +124,16 @@ class KataRuntime : public moat::engine::DockerRuntime {
 
     // The engine's view.
     std::string reason;
-    auto info = engine_info(reason);
+    auto info = probe_engine(d, reason);
     if (!info) {
-      d["engine"] = {{"reachable", false}, {"error", reason}};
       failures.push_back(reason);
     } else {
       const std::string server = info->value("ServerVersion", "");
       const bool registered = runtime_registered(*info, engine_runtime());
-      d["engine"] = {{"reachable", true},
-                     {"server_version", server},
-                     {"registered", registered},
-                     {"engine_runtimes", registered_runtimes(*info)}};
+      d["engine"].update({{"registered", registered}, {"engine_runtimes", registered_runtimes(*info)}});
       if (!registered) {
         if (!shim_name) {
-          failures.push_back("runtime '" + engine_runtime() +
-                             "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
-                             ")");
+          failures.push_back(not_registered_reason(*info, engine_runtime()));
         } else if (docker_major(server) < 23) {
           failures.push_back("Docker " + server +
                              " accepts only runtimes registered in daemon.json (shim names on "
@@ -174,9 +168,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
     if (plan.dind == DindMode::off) return;
     // virtio-fs cannot be an overlayfs upper layer: give the inner Docker a
     // memory-backed store inside the guest. The capabilities apply to the guest.
-    json& hc = plan.host_config();
-    hc["CapAdd"] = json::array({"ALL"});
-    hc["CapDrop"] = json::array({"SYS_RESOURCE"});
+    plan.add_dind_capabilities();
     if (!plan.has_target("/var/lib/docker")) plan.add_tmpfs("/var/lib/docker");
   }
 };

@@ -2,8 +2,8 @@
 // compared with. Optional Docker-in-Docker mode with the explicit capability
 // set that works on hosts where --privileged does not (see README.md).
 #include <moat/engine/docker_runtime.hpp>
-#include <moat/support/probe_evidence.hpp>
 #include <moat/plugin.hpp>
+#include <moat/support/probe_evidence.hpp>
 
 #include <utility>
 
@@ -37,24 +37,15 @@ class RuncRuntime : public moat::engine::DockerRuntime {
   moat::ProbeResult probe() {
     moat::ProbeResult p;
     p.engine_runtime = engine_runtime();
-    std::string reason;
-    auto info = engine_info(reason);
-    if (!info) {
-      p.reason = reason;
-      p.details["engine"] = {{"reachable", false}, {"error", reason}};
-      return p;
-    }
-    p.details["engine"] = {{"reachable", true},
-                           {"server_version", info->value("ServerVersion", "")},
-                           {"api_version", client().api_version()},
-                           {"default_runtime", info->value("DefaultRuntime", "")},
-                           {"cgroup_version", info->value("CgroupVersion", "")},
-                           {"kernel", info->value("KernelVersion", "")}};
+    auto info = probe_engine(p.details, p.reason);
+    if (!info) return p;
+    p.details["engine"].update({{"api_version", client().api_version()},
+                                {"default_runtime", info->value("DefaultRuntime", "")},
+                                {"cgroup_version", info->value("CgroupVersion", "")},
+                                {"kernel", info->value("KernelVersion", "")}});
     p.details["runtimes"] = registered_runtimes(*info);
     if (!runtime_registered(*info, engine_runtime())) {
-      p.reason = "runtime '" + engine_runtime() +
-                 "' is not registered with the Docker engine (registered: " + registered_runtimes(*info) +
-                 "); set runc.runtime_name to one of those";
+      p.reason = not_registered_reason(*info, engine_runtime()) + "; set runc.runtime_name to one of those";
       p.details["registered"] = false;
       return p;
     }
@@ -81,9 +72,8 @@ class RuncRuntime : public moat::engine::DockerRuntime {
     // The set that runs an inner dockerd where --privileged fails
     // (CAP_SYS_RESOURCE outside the bounding set): everything else, no
     // seccomp/AppArmor, every device, and a writable cgroupfs.
+    plan.add_dind_capabilities();
     json& hc = plan.host_config();
-    hc["CapAdd"] = json::array({"ALL"});
-    hc["CapDrop"] = json::array({"SYS_RESOURCE"});
     hc["SecurityOpt"] = json::array({"seccomp=unconfined", "apparmor=unconfined"});
     hc["DeviceCgroupRules"] = json::array({"a *:* rwm"});
     if (!plan.has_target("/sys/fs/cgroup")) plan.add_bind("/sys/fs/cgroup", "/sys/fs/cgroup");

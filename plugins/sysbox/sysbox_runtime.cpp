@@ -5,9 +5,9 @@
 // Sysbox, its daemons up, a non-identity uid_map in a smoke sandbox); a
 // runtime registered under its name that is something else is never used.
 #include <moat/engine/docker_runtime.hpp>
+#include <moat/plugin.hpp>
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/process.hpp>
-#include <moat/plugin.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,17 +137,18 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       throw moat::Error(MOAT_E_INVALID,
                         "network: Sysbox cannot use the host network (--net=host is a documented Sysbox limitation); "
                         "use the default bridge or a user-defined network");
-    if (auto it = spec.options.find("privileged");
-        it != spec.options.end() && !it->is_null() && !(it->is_boolean() && !it->get<bool>()))
-      throw moat::Error(MOAT_E_INVALID,
-                        "options.privileged: Sysbox does not support privileged containers (a documented limitation) "
-                        "and does not need them: Docker runs inside a Sysbox sandbox unprivileged");
     for (const char* key : {"pid", "userns", "ipc"}) {
       auto it = spec.options.find(key);
       if (it != spec.options.end() && it->is_string() && it->get<std::string>() == "host")
         throw moat::Error(MOAT_E_INVALID, std::string("options.") + key + ": Sysbox does not support --" + key +
                                               "=host (a documented limitation); remove it");
     }
+  }
+
+  std::string privileged_refusal(const std::string& rt) override {
+    if (rt != engine_runtime()) return DockerRuntime::privileged_refusal(rt);
+    return "options.privileged: Sysbox does not support privileged containers (a documented limitation) and does "
+           "not need them: Docker runs inside a Sysbox sandbox unprivileged";
   }
 
   void require_available(const std::string& rt) override {
@@ -190,25 +191,19 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     };
     const std::string rt = engine_runtime();
     std::string reason;
-    auto info = engine_info(reason);
-    if (!info) {
-      details["engine"] = {{"reachable", false}, {"error", reason}};
+    auto info = probe_engine(details, reason);
+    if (!info)
       fail(reason);
-    } else {
-      details["engine"] = {{"reachable", true},
-                           {"server_version", info->value("ServerVersion", "")},
-                           {"kernel", info->value("KernelVersion", "")},
-                           {"cgroup_version", info->value("CgroupVersion", "")}};
-    }
+    else
+      details["engine"].update(
+          {{"kernel", info->value("KernelVersion", "")}, {"cgroup_version", info->value("CgroupVersion", "")}});
 
     // (1) registered with the engine.
     const bool registered = info && runtime_registered(*info, rt);
     details["check1_registered"] = {{"runtime", rt},
                                     {"registered", registered},
                                     {"engine_runtimes", info ? registered_runtimes(*info) : std::string()}};
-    if (info && !registered)
-      fail("check 1 failed: runtime '" + rt + "' is not registered with the Docker engine (registered: " +
-           registered_runtimes(*info) + "); " + kInstallHint);
+    if (info && !registered) fail("check 1 failed: " + not_registered_reason(*info, rt) + "; " + kInstallHint);
 
     // (2) the binary behind it runs and is Sysbox.
     std::optional<std::string> exe;
@@ -253,7 +248,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     json check3 = {{mgr, is_socket(mgr)}, {fs, is_socket(fs)}};
     if (moat::support::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
       check3["systemctl"] = moat::support::run_evidence({"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"},
-                                                       std::chrono::seconds(10));
+                                                        std::chrono::seconds(10));
     else
       check3["systemctl"] = "not consulted: systemd is not running on this host";
     details["check3_daemons"] = check3;

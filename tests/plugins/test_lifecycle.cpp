@@ -267,3 +267,30 @@ TEST(RuncLifecycle, ForeignContainersAreLeftAlone) {
   EXPECT_NE(std::string(e2.what()).find("belongs to runtime 'runc'"), std::string::npos) << e2.what();
   h->remove(other);
 }
+
+// An engine failure the engine reports as a runtime failure (HTTP 500) gets
+// the plugin's advice: on a host where runsc cannot network (a runsc before
+// 2024-08 on a kernel >= 6.11) the gvisor plugin names the fix. The engine
+// text it recognises is pinned in EngineMessages.Docker20_10_RunscNetnsFailureIsA500ThatSaysSo.
+TEST(Gvisor, ExplainsARunscThatCannotNetworkOnStart) {
+  ensure_base_image();
+  if (!client().info()["Runtimes"].contains("runsc")) GTEST_SKIP() << "runsc is not registered with this engine";
+  auto h = open("gvisor", {{"runtime_name", "runsc"}});
+  const std::string name = unique_name("gv-netns");
+  SandboxCleanup cleanup(name);
+  auto spec = base_spec(name);
+  spec.options = {{"start", true}};
+  try {
+    h->create(spec);
+    h->remove(name);
+    GTEST_SKIP() << "runsc networks on this host: the failure does not arise";
+  } catch (const moat::Error& e) {
+    EXPECT_EQ(e.status(), MOAT_E_FAILED) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot run with network enabled in root network namespace"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("fix: install gVisor release-20240801 or later"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(engine_objects_of(name).empty());
+}

@@ -40,61 +40,32 @@
 //     (e.g. a sidecar on "runc" next to Sysbox sandboxes);
 //   options.start (bool) -> create and start in one call (a failed start removes what was created);
 //   options.privileged -> always refused: moat never runs privileged containers.
+//
+// What a successful start promises: the engine has started the main process
+// (and, with DinD, the inner dockerd answers). A main process that exits
+// afterwards, however soon, is the sandbox's state, not a failed start:
+// inspect shows it not running ("exited", and the engine keeps its exit
+// code). A start fails when the engine cannot start the main process (e.g.
+// its executable is not in the image: the OCI runtime's create fails), and
+// start_sandbox does not wait to see whether the process lives on.
 #pragma once
 
+#include <moat/engine/container_plan.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/model.hpp>
 #include <moat/plugin.hpp>
 
 #include <chrono>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace moat::engine {
-
-// Label on volumes moat creates for a sandbox: the sandbox's name.
-inline constexpr const char* kSandboxLabel = "moat.sandbox";
-// Label on containers: the engine runtime the sandbox was created for.
-inline constexpr const char* kEngineRuntimeLabel = "moat.engine-runtime";
-// Label on containers: "required" or "auto" when an inner dockerd is started.
-inline constexpr const char* kDindLabel = "moat.dind";
-// Label on short-lived probe containers (smoke runs).
-inline constexpr const char* kProbeLabel = "moat.probe";
-
-// Whether a sandbox gets an inner Docker engine.
-enum class DindMode {
-  off,
-  if_available,  // started when the image has dockerd; skipped (and logged) otherwise
-  required,      // the sandbox fails to start when dockerd is missing or does not answer
-};
-
-// The container about to be created. Subclasses edit it in shape_container().
-struct ContainerPlan {
-  std::string name;
-  std::string engine_runtime;
-  nlohmann::json config;  // the Engine's create body: Image, Cmd, Env, Labels, HostConfig, ...
-  DindMode dind = DindMode::off;
-  // Named volumes the container uses; each that does not exist is created
-  // (labelled moat.managed, moat.sandbox=<name>) before the container.
-  std::vector<std::string> volumes;
-
-  nlohmann::json& host_config() { return config["HostConfig"]; }
-  // Appends to HostConfig.Mounts (and to `volumes` for a volume mount).
-  void add_bind(const std::string& source, const std::string& target, bool read_only = false);
-  void add_volume(const std::string& volume, const std::string& target, bool read_only = false);
-  void add_tmpfs(const std::string& target, std::optional<std::int64_t> size_bytes = std::nullopt);
-  // The conventional persistent inner-Docker store: volume <name>-docker on
-  // /var/lib/docker (skipped when the spec already mounts something there).
-  void add_dind_volume();
-  // True when HostConfig.Mounts already has something at `target`.
-  [[nodiscard]] bool has_target(const std::string& target);
-};
 
 // What one smoke run of a tiny container saw (probe evidence).
 struct SmokeRun {
@@ -144,9 +115,13 @@ class DockerRuntime {
   // Runtime-specific HostConfig (capabilities, DinD storage, ...). Called after
   // the common parts are in the plan.
   virtual void shape_container(const SandboxSpec& spec, ContainerPlan& plan) {}
-  // Extra advice appended to an engine error from create/start/restart (e.g.
-  // gVisor naming an outdated runsc); empty = nothing to add.
+  // Extra advice appended to an engine error from create/start/restart that
+  // the engine reports as a runtime failure (HTTP 500, e.g. gVisor naming an
+  // outdated runsc); empty = nothing to add.
   virtual std::string explain_failure(const std::string& engine_message, const std::string& engine_runtime);
+  // The message with which a spec asking for options.privileged is refused
+  // (it always is; a plugin may only say why in its own words).
+  virtual std::string privileged_refusal(const std::string& engine_runtime);
 
   // ---- for subclasses (probes) ----
   DockerClient& client() { return client_; }
@@ -166,6 +141,13 @@ class DockerRuntime {
 
   // GET /info, or nullopt with `reason` set to one line saying how to fix it.
   std::optional<nlohmann::json> engine_info(std::string& reason);
+  // engine_info() as the first step of a probe: records details["engine"] =
+  // {"reachable": true, "server_version"} (a plugin adds what else it saw),
+  // or {"reachable": false, "error"} and returns nullopt with `reason` set.
+  std::optional<nlohmann::json> probe_engine(nlohmann::json& details, std::string& reason);
+  // "runtime '<runtime>' is not registered with the Docker engine (registered: <names>)",
+  // to which a plugin appends its own fix.
+  static std::string not_registered_reason(const nlohmann::json& info, const std::string& runtime);
   // True when /info lists `runtime`.
   static bool runtime_registered(const nlohmann::json& info, const std::string& runtime);
   // The names /info lists, comma-separated (for messages).
@@ -196,13 +178,18 @@ class DockerRuntime {
   template <typename Op>
   auto with_id(const std::string& name, Op&& op);
   // Verifies a started container runs on the runtime it was created for;
-  // starts the inner dockerd when the sandbox has DinD. Returns the info.
+  // starts the inner dockerd when the sandbox has DinD and its main process
+  // still runs. Returns the info (a main process that already exited is
+  // reported as such, not as a failure).
   SandboxInfo after_start(const std::string& name, const std::string& id);
   void start_inner_docker(const std::string& id, const std::string& name, DindMode mode);
   void stop_inner_docker(const std::string& id, const std::string& name);
   SandboxInfo to_info(const nlohmann::json& inspect) const;
+  // The step of a lifecycle call an engine error came from (it decides what
+  // an HTTP status means: a 409 from create_container is the name in use).
+  enum class Step { create_volume, create_container, start, restart };
   // An engine error from a lifecycle call as one clear moat::Error.
-  moat::Error translate(const EngineError& e, const std::string& what, const std::string& name,
+  moat::Error translate(const EngineError& e, Step step, const std::string& what, const std::string& name,
                         const std::string& engine_runtime, const std::string& image);
   DockerClient client_with_timeout(std::chrono::milliseconds timeout) const;
 

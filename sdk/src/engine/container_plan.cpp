@@ -1,0 +1,158 @@
+// The container plan: from a SandboxSpec to the engine's create body, with
+// moat's labels, mounts and the DinD mode; the hooks' defaults that decide it.
+#include <moat/engine/container_plan.hpp>
+#include <moat/engine/docker_runtime.hpp>
+
+#include "runtime_internal.hpp"
+
+#include <moat/support/json_read.hpp>
+#include <moat/support/spec_checks.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace moat::engine {
+
+using json = nlohmann::json;
+using detail::invalid;
+
+namespace {
+
+// The main process when the spec gives none: prints a marker the caller can
+// wait for, and exits at once on SIGTERM (a shell as PID 1 ignores signals it
+// has no trap for, and `sleep & wait` lets the trap run without waiting out
+// the sleep), so `stop` never waits out its timeout.
+const std::vector<std::string> kKeepAlive = {
+    "/bin/sh", "-c", "trap 'exit 0' TERM INT; echo moat-ready; while :; do sleep 1 & wait $!; done"};
+
+// Labels moat sets itself; a spec may repeat them only with the same value.
+const std::set<std::string> kReservedLabels = {kManagedLabel,       kRuntimeLabel, kNameLabel, kSandboxLabel,
+                                               kEngineRuntimeLabel, kDindLabel,    kProbeLabel};
+
+}  // namespace
+
+void detail::check_spec_labels(const SandboxSpec& spec, const std::string& plugin_id) {
+  for (const auto& [k, v] : spec.labels) {
+    if (k.empty()) invalid("labels: a label key is empty");
+    if (kReservedLabels.contains(k)) {
+      const bool same = (k == kManagedLabel && v == "true") || (k == kRuntimeLabel && v == plugin_id) ||
+                        (k == kNameLabel && v == spec.name);
+      if (!same) invalid("labels: '" + k + "' is set by moat itself; remove it from the spec");
+    }
+  }
+}
+
+// ---- ContainerPlan ----------------------------------------------------------
+
+void ContainerPlan::add_bind(const std::string& source, const std::string& target, bool read_only) {
+  host_config()["Mounts"].push_back(
+      {{"Type", "bind"}, {"Source", source}, {"Target", target}, {"ReadOnly", read_only}});
+}
+
+void ContainerPlan::add_volume(const std::string& volume, const std::string& target, bool read_only) {
+  host_config()["Mounts"].push_back(
+      {{"Type", "volume"}, {"Source", volume}, {"Target", target}, {"ReadOnly", read_only}});
+  if (std::find(volumes.begin(), volumes.end(), volume) == volumes.end()) volumes.push_back(volume);
+}
+
+void ContainerPlan::add_tmpfs(const std::string& target, std::optional<std::int64_t> size_bytes) {
+  json m = {{"Type", "tmpfs"}, {"Target", target}};
+  if (size_bytes) m["TmpfsOptions"] = {{"SizeBytes", *size_bytes}};
+  host_config()["Mounts"].push_back(std::move(m));
+}
+
+void ContainerPlan::add_dind_volume() {
+  if (!has_target("/var/lib/docker")) add_volume(name + "-docker", "/var/lib/docker");
+}
+
+void ContainerPlan::add_dind_capabilities() {
+  host_config()["CapAdd"] = json::array({"ALL"});
+  host_config()["CapDrop"] = json::array({"SYS_RESOURCE"});
+}
+
+bool ContainerPlan::has_target(const std::string& target) {
+  const json& mounts = host_config()["Mounts"];
+  if (!mounts.is_array()) return false;
+  return std::any_of(mounts.begin(), mounts.end(),
+                     [&](const json& m) { return support::string_at(m, "Target") == target; });
+}
+
+// ---- the hooks' defaults -----------------------------------------------------
+
+std::string DockerRuntime::engine_runtime_for(const SandboxSpec& spec) {
+  auto it = spec.options.find("engine_runtime");
+  if (it == spec.options.end() || it->is_null()) return engine_runtime_;
+  if (!it->is_string()) invalid("options.engine_runtime: expected the name of an engine runtime, e.g. \"runc\"");
+  const std::string rt = it->get<std::string>();
+  bool ok = !rt.empty() && std::isalnum(static_cast<unsigned char>(rt.front()));
+  for (char c : rt) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+  if (!ok) invalid("options.engine_runtime: '" + rt + "' is not a runtime name ([A-Za-z0-9][A-Za-z0-9._-]*)");
+  return rt;
+}
+
+DindMode DockerRuntime::dind_mode(const SandboxSpec& spec) { return spec.dind ? DindMode::required : DindMode::off; }
+
+std::string DockerRuntime::privileged_refusal(const std::string&) {
+  return "options.privileged: moat never runs privileged sandboxes; use dind for Docker inside the sandbox";
+}
+
+// ---- SandboxSpec -> ContainerPlan --------------------------------------------
+
+ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string& rt) {
+  ContainerPlan plan;
+  plan.name = spec.name;
+  plan.engine_runtime = rt;
+
+  json labels = json::object();
+  for (const auto& [k, v] : spec.labels) labels[k] = v;
+  labels[kManagedLabel] = "true";
+  labels[kRuntimeLabel] = plugin_id_;
+  labels[kNameLabel] = spec.name;
+  labels[kEngineRuntimeLabel] = rt;
+
+  json env = json::array();
+  for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
+
+  plan.config = {{"Image", spec.image},  {"Hostname", spec.hostname.empty() ? spec.name : spec.hostname},
+                 {"Env", env},           {"Labels", labels},
+                 {"Tty", false},         {"OpenStdin", false},
+                 {"AttachStdin", false}, {"AttachStdout", false},
+                 {"AttachStderr", false}};
+  if (spec.command.empty()) {
+    plan.config["Entrypoint"] = kKeepAlive;
+  } else {
+    plan.config["Cmd"] = spec.command;
+  }
+  if (!spec.workspace.empty()) plan.config["WorkingDir"] = "/workspace";
+
+  plan.config["HostConfig"] = {{"Runtime", rt},
+                               {"Privileged", false},
+                               {"Init", false},
+                               {"RestartPolicy", {{"Name", "no"}}},
+                               {"Mounts", json::array()}};
+  if (!spec.network.empty()) plan.host_config()["NetworkMode"] = spec.network;
+
+  if (!spec.workspace.empty()) plan.add_bind(spec.workspace, "/workspace");
+  if (!spec.home.empty()) plan.add_bind(spec.home, support::home_target(spec.user));
+  for (const Mount& m : spec.mounts) {
+    if (m.type == "bind")
+      plan.add_bind(m.source, m.target, m.read_only);
+    else if (m.type == "volume")
+      plan.add_volume(m.source, m.target, m.read_only);
+    else
+      plan.add_tmpfs(m.target);
+  }
+
+  plan.dind = dind_mode(spec);
+  shape_container(spec, plan);
+  if (plan.dind != DindMode::off)
+    plan.config["Labels"][kDindLabel] = plan.dind == DindMode::required ? "required" : "auto";
+  // Whatever a subclass did: never privileged.
+  plan.host_config()["Privileged"] = false;
+  plan.host_config()["Runtime"] = plan.engine_runtime;
+  plan.config["Labels"][kEngineRuntimeLabel] = plan.engine_runtime;
+  return plan;
+}
+
+}  // namespace moat::engine
