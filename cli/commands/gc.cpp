@@ -1,10 +1,10 @@
-// moat gc [--run-id ID] [--dry-run]: removes what moat left behind - every
-// engine container, volume and network labelled moat.managed=true (of one
-// run, with --run-id), and the sandboxes runtimes keep outside the engine
-// (the host runtime's scratch directories).
+// moat gc [--run-id ID | --all] [--dry-run]: removes what moat left behind
+// and no one owns (core's sweep, moat/core/sweep.hpp, says exactly what);
+// never a sandbox a user created, unless --all.
 #include "../command.hpp"
 #include "../context.hpp"
 #include "../exit_code.hpp"
+#include "../usage_error.hpp"
 #include "sandbox_support.hpp"
 
 #include <moat/core/sweep.hpp>
@@ -18,10 +18,30 @@ namespace po = boost::program_options;
 using json = nlohmann::json;
 namespace {
 
+constexpr const char* kHelpFor = "gc";
+
+const char* scope_name(core::SweepScope scope) {
+  switch (scope) {
+    case core::SweepScope::leftovers:
+      return "leftovers";
+    case core::SweepScope::run:
+      return "run";
+    case core::SweepScope::all:
+      return "all";
+  }
+  return "leftovers";
+}
+
 int run(Context& ctx) {
   core::SweepOptions options;
   options.dry_run = flag(ctx, "dry-run");
   options.run_id = option_value(ctx, "run-id");
+  const bool all = flag(ctx, "all");
+  if (all && !options.run_id.empty()) throw UsageError("--all and --run-id cannot go together", kHelpFor);
+  options.scope =
+      all ? core::SweepScope::all : (options.run_id.empty() ? core::SweepScope::leftovers : core::SweepScope::run);
+  const core::CreationJournal journal(core::CreationJournal::default_dir());
+  options.journal = &journal;
   options.cancelled = [&ctx] { return ctx.cancelled(); };
   engine::DockerClient client(engine_client_options(ctx.config()));
   auto service = make_sandbox_service(ctx);
@@ -32,6 +52,7 @@ int run(Context& ctx) {
     json sandboxes = json::array();
     for (const auto& b : s.sandboxes) sandboxes.push_back({{"runtime", b.runtime}, {"name", b.name}});
     out.document({{"dry_run", options.dry_run},
+                  {"scope", scope_name(options.scope)},
                   {"run_id", options.run_id},
                   {"containers", s.containers},
                   {"volumes", s.volumes},
@@ -66,7 +87,8 @@ int run(Context& ctx) {
 void options(po::options_description& d) {
   // clang-format off
   d.add_options()
-    ("run-id", po::value<std::string>()->value_name("ID"), "only what carries moat.run-id=ID")
+    ("run-id", po::value<std::string>()->value_name("ID"), "only what carries moat.run-id=ID (one bench or matrix run)")
+    ("all", po::bool_switch(), "everything moat made, users' sandboxes and their volumes too")
     ("dry-run", po::bool_switch(), "list what would be removed; remove nothing");
   // clang-format on
 }
@@ -76,14 +98,19 @@ void options(po::options_description& d) {
 Command gc() {
   return {
       .path = {"gc"},
-      .summary = "Remove everything moat left behind",
+      .summary = "Remove what moat left behind (never a user's sandbox unless --all)",
       .description =
-          "Removes every engine container, volume and network labelled moat.managed=true\n"
-          "(with --run-id, only those also labelled moat.run-id=ID), then the sandboxes\n"
-          "runtimes keep outside the engine (the host runtime's scratch directories).\n"
-          "Images prepared by 'moat image prepare' are caches and stay. Prints the\n"
-          "counts. Exits 69 when the engine cannot be reached (runtime-kept sandboxes\n"
-          "are still removed), 1 when something could not be removed.",
+          "Without options, removes what moat left behind and no one owns: the containers,\n"
+          "volumes and networks of bench and matrix runs (labelled moat.run-id; also of a\n"
+          "run still going: use --run-id to name one), sandboxes that a killed 'moat\n"
+          "sandbox create' left half-made, and volumes made for a sandbox that no longer\n"
+          "exists. Sandboxes made with 'moat sandbox create', and their volumes, stay:\n"
+          "remove them with 'moat sandbox rm', or everything moat made with --all.\n"
+          "--run-id ID removes one run's objects only. Runtime-kept sandboxes (the host\n"
+          "runtime's scratch directories) follow the same rules. Images prepared by\n"
+          "'moat image prepare' are caches and stay. Prints the counts. Exits 69 when the\n"
+          "engine cannot be reached (runtime-kept sandboxes are still handled), 1 when\n"
+          "something could not be removed.",
       .options = options,
       .positionals = {},
       .run = run,

@@ -156,6 +156,10 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
       throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + spec.runtime + "' is not available here: " + p.reason);
   check_cancelled("before anything was created");
 
+  // Until this call ends, the name is recorded as being created: a second
+  // moat asking for it gets a conflict, and should this process be killed
+  // half-way, `moat gc` knows what it left.
+  const CreationJournal::Entry pending = journal_.begin(spec.name, spec.runtime);
   SandboxInfo info = handle.create(spec);
   owners_[spec.name] = spec.runtime;
   // From here on, anything but success removes the sandbox again.

@@ -1,8 +1,10 @@
 #include <moat/core/sweep.hpp>
 
+#include <moat/engine/container_plan.hpp>
 #include <moat/model.hpp>
 #include <moat/support/json_read.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace moat::core {
@@ -19,9 +21,22 @@ std::string container_name(const json& entry) {
   return n.starts_with('/') ? n.substr(1) : n;
 }
 
+std::string label_of(const json& entry, const char* key) {
+  return support::string_at(support::member(entry, "Labels"), key);
+}
+
 class Sweeper {
  public:
-  Sweeper(const SweepOptions& options, SweepResult& result) : options_(options), result_(result) {}
+  Sweeper(const SweepOptions& options, SweepResult& result) : options_(options), result_(result) {
+    if (options_.scope == SweepScope::leftovers && options_.journal != nullptr) {
+      for (auto& entry : options_.journal->entries()) {
+        if (entry.creator_running())
+          being_created_.insert(entry.name);
+        else
+          abandoned_.push_back(std::move(entry));
+      }
+    }
+  }
 
   // False once cancelled (the sweep stops and says so).
   bool go_on() {
@@ -48,24 +63,31 @@ class Sweeper {
 
   void engine(engine::DockerClient& client, std::set<std::string>& engine_ids) {
     engine::LabelFilter filter = {{kManagedLabel, "true"}};
-    if (!options_.run_id.empty()) filter[kRunIdLabel] = options_.run_id;
+    if (options_.scope == SweepScope::run) filter[kRunIdLabel] = options_.run_id;
     try {
+      std::set<std::string> kept;  // names of the sandbox containers that stay
       for (const auto& c : client.list_containers(filter, true)) {
         if (!go_on()) return;
         const std::string id = support::string_at(c, "Id");
         engine_ids.insert(id);
         const std::string name = container_name(c);
+        if (!covers(c, name)) {
+          kept.insert(name);
+          continue;
+        }
         if (attempt("container " + name, [&] { client.remove_container(id, true, true); }))
           result_.containers.push_back(name);
       }
       for (const auto& v : client.list_volumes(filter)) {
         if (!go_on()) return;
         const std::string name = support::string_at(v, "Name");
+        if (!covers_volume(v, kept)) continue;
         if (attempt("volume " + name, [&] { client.remove_volume(name, true); })) result_.volumes.push_back(name);
       }
       for (const auto& n : client.list_networks(filter)) {
         if (!go_on()) return;
         const std::string name = support::string_at(n, "Name");
+        if (!covers(n, {})) continue;
         if (attempt("network " + name, [&] { client.remove_network(support::string_at(n, "Id")); }))
           result_.networks.push_back(name);
       }
@@ -81,12 +103,8 @@ class Sweeper {
     for (const auto& info : listing.sandboxes) {
       if (!go_on()) return;
       if (engine_ids.contains(info.id)) continue;  // an engine container: handled above
-      const auto label = [&](const char* key) {
-        auto it = info.labels.find(key);
-        return it == info.labels.end() ? std::string() : it->second;
-      };
-      if (label(kManagedLabel) != "true") continue;
-      if (!options_.run_id.empty() && label(kRunIdLabel) != options_.run_id) continue;
+      const json entry = {{"Labels", info.labels}};
+      if (label_of(entry, kManagedLabel) != "true" || !covers(entry, info.name)) continue;
       if (attempt("sandbox " + info.name + " (" + info.runtime + ")",
                   [&] { service.runtime(info.runtime).remove(info.name); }))
         result_.sandboxes.push_back({info.runtime, info.name});
@@ -98,9 +116,47 @@ class Sweeper {
     }
   }
 
+  // Half-made sandboxes are gone now (or were never made): their journal
+  // entries go too, unless something of them could not be removed.
+  void close_journal() {
+    if (options_.dry_run || options_.journal == nullptr || !result_.errors.empty() || result_.engine_error) return;
+    for (const auto& entry : abandoned_) options_.journal->forget(entry);
+  }
+
  private:
+  [[nodiscard]] bool half_made(const std::string& name) const {
+    return std::any_of(abandoned_.begin(), abandoned_.end(), [&](const PendingCreate& p) { return p.name == name; });
+  }
+
+  // Whether the scope covers a container, network or runtime-kept sandbox
+  // (`name`: the sandbox it is, empty for a network).
+  [[nodiscard]] bool covers(const json& entry, const std::string& name) const {
+    const std::string run = label_of(entry, kRunIdLabel);
+    switch (options_.scope) {
+      case SweepScope::all:
+        return true;
+      case SweepScope::run:
+        return run == options_.run_id;
+      case SweepScope::leftovers:
+        return !run.empty() || (!name.empty() && half_made(name));
+    }
+    return false;
+  }
+
+  // A volume made for a sandbox (moat.sandbox=<name>) is a leftover when that
+  // sandbox is half-made or no longer exists, and no create of it is running.
+  [[nodiscard]] bool covers_volume(const json& entry, const std::set<std::string>& kept) const {
+    if (options_.scope != SweepScope::leftovers) return covers(entry, {});
+    if (!label_of(entry, kRunIdLabel).empty()) return true;
+    const std::string owner = label_of(entry, engine::kSandboxLabel);
+    if (owner.empty() || being_created_.contains(owner)) return false;
+    return half_made(owner) || !kept.contains(owner);
+  }
+
   const SweepOptions& options_;
   SweepResult& result_;
+  std::set<std::string> being_created_;
+  std::vector<PendingCreate> abandoned_;
 };
 
 }  // namespace
@@ -120,6 +176,7 @@ SweepResult sweep(engine::DockerClient* engine, SandboxService* service, const S
   std::set<std::string> engine_ids;
   if (engine != nullptr) sweeper.engine(*engine, engine_ids);
   if (service != nullptr && !result.interrupted) sweeper.runtimes(*service, engine_ids);
+  if (!result.interrupted) sweeper.close_journal();
   return result;
 }
 

@@ -1,5 +1,6 @@
 // What the probes parse: capability masks, uid maps, /proc/<pid>/stat lines,
 // which filesystems support ID-mapped mounts, and evidence recording helpers.
+#include <moat/support/process.hpp>
 #include <moat/support/text.hpp>
 #include <moat/matrix/capabilities.hpp>
 #include <moat/matrix/host_facts.hpp>
@@ -41,11 +42,11 @@ TEST(Capabilities, IdentityMapMeansNoUserNamespace) {
 TEST(HostFacts, StatLineWithSpacesAndParensInTheName) {
   const std::string line =
       "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615";
-  auto st = stat_comm_starttime(line);
+  auto st = moat::support::stat_comm_starttime(line);
   ASSERT_TRUE(st);
   EXPECT_EQ(st->first, "my (odd) prog");
   EXPECT_EQ(st->second, "987654");
-  EXPECT_FALSE(stat_comm_starttime("garbage"));
+  EXPECT_FALSE(moat::support::stat_comm_starttime("garbage"));
 }
 
 TEST(HostFacts, IdMappedMountSupportByFilesystem) {

@@ -3,6 +3,7 @@
 #include <moat/core/engine_facts.hpp>
 #include <moat/support/json_read.hpp>
 #include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
 #include <moat/support/text.hpp>
 
 #include "check_helpers.hpp"
@@ -141,19 +142,6 @@ std::optional<std::pair<int, int>> idmap_min_kernel(const std::string& filesyste
   return it->second;
 }
 
-std::optional<std::pair<std::string, std::string>> stat_comm_starttime(const std::string& stat_line) {
-  const auto open = stat_line.find('(');
-  const auto close = stat_line.rfind(')');
-  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
-  const std::string comm = stat_line.substr(open + 1, close - open - 1);
-  std::istringstream rest(stat_line.substr(close + 1));
-  std::string field;
-  // After "(comm)" come fields 3 (state) onwards; starttime is field 22.
-  for (int i = 3; i <= 22; ++i)
-    if (!(rest >> field)) return std::nullopt;
-  return std::make_pair(comm, field);
-}
-
 json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
   json j;
   const std::string kernel = support::kernel_release();
@@ -181,7 +169,7 @@ json gather_host_facts(engine::DockerClient* engine, const fs::path& workdir) {
   // Reference points for the isolation probe.
   const long self = ::getpid();
   j["self_pid"] = self;
-  if (auto st = stat_comm_starttime(detail::read_host_file("/proc/self/stat"))) {
+  if (auto st = support::stat_comm_starttime(detail::read_host_file("/proc/self/stat"))) {
     j["self_comm"] = st->first;
     j["self_starttime"] = st->second;
   }

@@ -5,6 +5,7 @@
 #include <moat/matrix/checks.hpp>
 #include <moat/matrix/evidence_recorder.hpp>
 #include <moat/matrix/host_facts.hpp>
+#include <moat/support/process.hpp>
 
 #include "check_helpers.hpp"
 
@@ -52,7 +53,7 @@ void check_isolation(CheckContext& ctx, Cell& cell) {
   const std::string kernel = kv["kernel"];
   const bool own_kernel = !kernel.empty() && kernel != str(host, "kernel");
   bool self_visible = false;
-  if (auto st = stat_comm_starttime(kv["self_stat"]))
+  if (auto st = support::stat_comm_starttime(kv["self_stat"]))
     self_visible = st->first == str(host, "self_comm") && st->second == str(host, "self_starttime");
   const bool dockerd_visible = kv["dockerd_comm"] == "dockerd";
   const bool host_pids = self_visible || dockerd_visible;

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <utility>
 
@@ -127,6 +128,29 @@ int exit_code_of(int wait_status, int* term_signal) {
     return 128 + WTERMSIG(wait_status);
   }
   return -1;
+}
+
+std::optional<std::pair<std::string, std::string>> stat_comm_starttime(const std::string& stat_line) {
+  const auto open = stat_line.find('(');
+  const auto close = stat_line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  const std::string comm = stat_line.substr(open + 1, close - open - 1);
+  std::istringstream rest(stat_line.substr(close + 1));
+  std::string field;
+  // After "(comm)" come fields 3 (state) onwards; starttime is field 22.
+  for (int i = 3; i <= 22; ++i)
+    if (!(rest >> field)) return std::nullopt;
+  return std::make_pair(comm, field);
+}
+
+std::optional<std::string> process_start_time(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  auto parsed = stat_comm_starttime(line);
+  if (!parsed) return std::nullopt;
+  return parsed->second;
 }
 
 std::optional<std::string> find_in_path(const std::string& name, const char* path_value) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <moat/core/config.hpp>
+#include <moat/core/creation_journal.hpp>
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/error.hpp>
@@ -105,6 +106,7 @@ class SandboxService {
   std::map<std::string, std::unique_ptr<RuntimeHandle>, std::less<>> open_;
   std::map<std::string, ProbeResult, std::less<>> probes_;
   std::map<std::string, std::string, std::less<>> owners_;  // sandbox name -> runtime id, found this session
+  CreationJournal journal_{CreationJournal::default_dir()};
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared

@@ -1,13 +1,22 @@
 // The one sweep of what moat left behind, shared by `moat gc`, the end of a
-// bench run and the end of a matrix run: every engine container, volume and
-// network labelled moat.managed=true (and moat.run-id=<id> when a run id is
-// given), then the sandboxes runtimes keep outside the engine (the host
-// runtime's scratch directories) that carry the same labels.
+// bench run and the end of a matrix run. It looks at every engine container,
+// volume and network labelled moat.managed=true, then at the sandboxes
+// runtimes keep outside the engine (the host runtime's scratch directories),
+// and removes what its scope covers:
+//
+//   run        everything labelled moat.run-id=<id> (one bench or matrix run)
+//   leftovers  what no one owns: objects of any bench or matrix run,
+//              sandboxes a killed `moat sandbox create` left half-made (the
+//              creation journal names them), and volumes made for a
+//              sandbox that no longer exists. A sandbox a user created, and
+//              its volumes, stay.
+//   all        everything moat made, users' sandboxes too
 //
 // A removal that fails is recorded, never thrown: the sweep goes on with the
 // next object, so one stuck object does not keep the rest.
 #pragma once
 
+#include <moat/core/creation_journal.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/error.hpp>
@@ -19,10 +28,14 @@
 
 namespace moat::core {
 
+enum class SweepScope { leftovers, run, all };
+
 struct SweepOptions {
-  std::string run_id;                    // empty: everything moat-managed
-  bool dry_run = false;                  // list what would go; remove nothing
-  std::function<bool()> cancelled = {};  // asked before each removal; true stops the sweep
+  SweepScope scope = SweepScope::run;
+  std::string run_id;                        // for SweepScope::run
+  const CreationJournal* journal = nullptr;  // for SweepScope::leftovers: half-made sandboxes
+  bool dry_run = false;                      // list what would go; remove nothing
+  std::function<bool()> cancelled = {};      // asked before each removal; true stops the sweep
 };
 
 struct SweptSandbox {

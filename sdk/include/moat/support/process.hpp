@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace moat::support {
@@ -136,6 +137,14 @@ struct ProcessResult {
 // moat::Error(MOAT_E_INVALID) for an empty argv and moat::Error(MOAT_E_FAILED)
 // when pipes cannot be set up.
 ProcessResult run_process(const ProcessRequest& request);
+
+// Field 2 (comm) and field 22 (starttime) of a /proc/<pid>/stat line; nullopt
+// when malformed. The start time tells a process from a later one that got
+// the same pid.
+std::optional<std::pair<std::string, std::string>> stat_comm_starttime(const std::string& stat_line);
+
+// The start time (as above) of process `pid`, or nullopt when none runs.
+std::optional<std::string> process_start_time(pid_t pid);
 
 // Finds `name` the way execvp would, in $PATH (or the given PATH value).
 // Returns the absolute path, or nullopt.

@@ -27,7 +27,5 @@ std::optional<std::pair<int, int>> idmap_min_kernel(const std::string& filesyste
 // statfs(2) f_type as a name ("ext4", "xfs", "tmpfs", "overlay", "btrfs", ...).
 std::string filesystem_type(const std::filesystem::path& path);
 
-// Field 22 (starttime) and field 2 (comm) of a /proc/<pid>/stat line; nullopt when malformed.
-std::optional<std::pair<std::string, std::string>> stat_comm_starttime(const std::string& stat_line);
 
 }  // namespace moat::matrix
