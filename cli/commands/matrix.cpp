@@ -136,7 +136,7 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
       if (it == row.cells.end() || it->second.verdict == matrix::Verdict::yes) continue;
       if (!any) o << "\nWhy not ✅:\n";
       any = true;
-      o << "  " << c.id << " · " << row.requirement.id << " " << matrix::verdict_icon(it->second.verdict) << "  "
+      o << "  " << c.id << " · " << row.requirement.id << " " << matrix::text_icon(it->second.verdict) << "  "
         << clip(sanitize(it->second.summary), 220) << '\n';
     }
   }
@@ -182,7 +182,7 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
     std::string reqs;
     for (const auto& f : x.failures)
       if (f.verdict != matrix::Verdict::unavailable)
-        reqs += (reqs.empty() ? "" : ", ") + f.requirement + " " + matrix::verdict_icon(f.verdict);
+        reqs += (reqs.empty() ? "" : ", ") + f.requirement + " " + matrix::text_icon(f.verdict);
     o << "  " << x.column << ": ruled out by " << reqs << '\n';  // the evidence is under "Why not"
   }
   if (!r.cleanup.is_null()) {

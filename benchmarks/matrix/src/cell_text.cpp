@@ -44,7 +44,7 @@ std::string cell_text(const Cell* cell, const Column& column) {
   if (cell == nullptr) return "-";
   if (cell->verdict == Verdict::unavailable && !cell->declared)
     return "n/a — " + (column.available ? cut(cell->summary, 28) : short_reason(column));
-  std::string text = verdict_icon(cell->verdict);
+  std::string text = text_icon(cell->verdict);
   if (cell->value_ms) {
     char buf[32];
     std::snprintf(buf, sizeof buf, " %.2f s", *cell->value_ms / 1000);

@@ -24,19 +24,8 @@ const Cell* MatrixReport::cell(const std::string& row_id, const std::string& col
   return it == r->cells.end() ? nullptr : &it->second;
 }
 
-std::string verdict_icon(Verdict v) {
-  switch (v) {
-    case Verdict::yes:
-      return "✅";
-    case Verdict::partial:
-      return "⚠️";
-    case Verdict::no:
-      return "❌";
-    case Verdict::unavailable:
-      return "n/a";
-  }
-  return "n/a";
-}
+// Text output says "n/a" where the HTML report draws a dash.
+std::string text_icon(Verdict v) { return std::string(bench::verdict_icon(v, "n/a")); }
 
 std::optional<Verdict> verdict_from_mark(const std::string& mark) {
   // The seed writes the warning sign with and without the emoji variation selector.

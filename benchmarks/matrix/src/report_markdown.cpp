@@ -78,7 +78,7 @@ std::string to_markdown(const MatrixReport& r) {
         continue;
       }
       for (const auto& f : x.failures)
-        o << " " << f.requirement << " " << verdict_icon(f.verdict) << " (" << md(f.evidence) << ");";
+        o << " " << f.requirement << " " << text_icon(f.verdict) << " (" << md(f.evidence) << ");";
       o << '\n';
     }
     o << '\n';
@@ -111,7 +111,7 @@ std::string to_markdown(const MatrixReport& r) {
       auto it = row.cells.find(c.id);
       if (it == row.cells.end()) continue;
       const Cell& cell = it->second;
-      o << "\n**" << md(row.requirement.label) << "** " << verdict_icon(cell.verdict) << " " << md(cell.summary);
+      o << "\n**" << md(row.requirement.label) << "** " << text_icon(cell.verdict) << " " << md(cell.summary);
       if (!cell.note.empty()) o << " *(" << md(cell.note) << ")*";
       o << "\n\n";
       for (const auto& s : cell.steps) {

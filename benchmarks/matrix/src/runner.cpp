@@ -95,7 +95,7 @@ void guarded(const MatrixOptions& o, Progress& progress, const Column& col,
     c->duration_ms = s * 1000;
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f s", s);
-    progress(col.id + ": " + id + " " + verdict_icon(c->verdict) + " " + buf + " - " + c->summary);
+    progress(col.id + ": " + id + " " + text_icon(c->verdict) + " " + buf + " - " + c->summary);
   }
 }
 
@@ -266,7 +266,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
       if (!col.available) continue;
       Cell& cell = results[i][row::boot_time];
       if (harness && boot_from_results(col, *harness, cell)) {
-        progress(col.id + ": boot-time " + verdict_icon(cell.verdict) + " - " + cell.summary);
+        progress(col.id + ": boot-time " + text_icon(cell.verdict) + " - " + cell.summary);
         continue;
       }
       CheckContext ctx(service, run, col, scratch.path() / dir_name(col.id));

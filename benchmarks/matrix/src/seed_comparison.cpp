@@ -55,7 +55,7 @@ std::vector<Disagreement> compare_with_seed(const SeedData& seed, const std::vec
         cell.seed = it->second.verdict;
         cell.seed_text = it->second.mark;
         if (cell.verdict == Verdict::unavailable || cell.verdict == it->second.verdict) continue;
-        cell.note = "seed says " + it->second.mark + ", measured " + verdict_icon(cell.verdict);
+        cell.note = "seed says " + it->second.mark + ", measured " + text_icon(cell.verdict);
         out.push_back(
             {row.requirement.id, c.id, it->second.mark, it->second.verdict, cell.verdict, cell.note, cell.summary});
       } else {

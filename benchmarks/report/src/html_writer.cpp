@@ -234,20 +234,6 @@ std::string metric_figure(const Analysis& a, const MetricInfo& m, IdMaker& ids) 
          (m.direction == Direction::lower_is_better ? "Lower" : "Higher") + " is better.</figcaption></figure>";
 }
 
-const char* verdict_icon(Verdict v) {
-  switch (v) {
-    case Verdict::yes:
-      return "✅";
-    case Verdict::partial:
-      return "⚠️";
-    case Verdict::no:
-      return "❌";
-    case Verdict::unavailable:
-      return "➖";
-  }
-  return "";
-}
-
 std::string matrix_section(const nlohmann::json& j) {
   const MatrixView m = parse_matrix(j);
   std::string out = "<section id=\"matrix\"><h2>" +
@@ -271,7 +257,7 @@ std::string matrix_section(const nlohmann::json& j) {
       const MatrixCell& c = it->second;
       const std::string v(to_string(c.verdict));
       out += "<td class=\"verdict " + v + "\" " + attr("data-verdict", v) + "><span class=\"icon\">" +
-             verdict_icon(c.verdict) + "</span> " + v;
+             std::string(verdict_icon(c.verdict)) + "</span> " + v;
       if (c.seed && *c.seed != c.verdict) {
         out += "<div class=\"seed\">seed said " + std::string(verdict_icon(*c.seed)) + " " +
                std::string(to_string(*c.seed)) + "</div>";

@@ -23,6 +23,20 @@ std::string_view to_string(Verdict v) noexcept {
   return "unavailable";
 }
 
+std::string_view verdict_icon(Verdict v, std::string_view unavailable) noexcept {
+  switch (v) {
+    case Verdict::yes:
+      return "✅";
+    case Verdict::partial:
+      return "⚠️";
+    case Verdict::no:
+      return "❌";
+    case Verdict::unavailable:
+      return unavailable;
+  }
+  return unavailable;
+}
+
 Verdict parse_verdict(std::string_view s) {
   if (s == "yes") return Verdict::yes;
   if (s == "no") return Verdict::no;

@@ -139,7 +139,7 @@ struct MatrixReport {
 };
 
 // "✅", "⚠️", "❌", or "n/a" (unavailable).
-std::string verdict_icon(Verdict v);
+std::string text_icon(Verdict v);
 // The seed's marks: "✅" -> yes, "⚠️" -> partial, "❌" -> no; nullopt otherwise.
 std::optional<Verdict> verdict_from_mark(const std::string& mark);
 

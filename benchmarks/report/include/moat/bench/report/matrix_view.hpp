@@ -18,6 +18,8 @@ enum class Verdict { yes, no, partial, unavailable };
 std::string_view to_string(Verdict v) noexcept;
 // Throws moat::Error (invalid) on anything but yes|no|partial|unavailable.
 Verdict parse_verdict(std::string_view s);
+// ✅ ⚠️ ❌, and `unavailable` for a verdict that could not be measured.
+std::string_view verdict_icon(Verdict v, std::string_view unavailable = "➖") noexcept;
 
 struct MatrixCell {
   Verdict verdict = Verdict::unavailable;
