@@ -21,10 +21,19 @@
 using moat::support::ProcessRequest;
 using moat::support::run_process;
 
-TEST(Process, KeepsStdoutAndStderrApartWithTheExitCode) {
+namespace {
+
+// run_process on `argv`, no deadline.
+moat::support::ProcessResult run(std::vector<std::string> argv) {
   ProcessRequest r;
-  r.argv = {"/bin/sh", "-c", "echo out; echo err >&2; exit 3"};
-  auto res = run_process(r);
+  r.argv = std::move(argv);
+  return run_process(r);
+}
+
+}  // namespace
+
+TEST(Process, KeepsStdoutAndStderrApartWithTheExitCode) {
+  auto res = run({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
   EXPECT_EQ(res.exit_code, 3);
   EXPECT_EQ(res.stdout_data, "out\n");
   EXPECT_EQ(res.stderr_data, "err\n");
@@ -33,9 +42,7 @@ TEST(Process, KeepsStdoutAndStderrApartWithTheExitCode) {
 }
 
 TEST(Process, ArgvIsNotInterpretedByAShell) {
-  ProcessRequest r;
-  r.argv = {"echo", "$HOME; rm -rf /", "a b"};
-  auto res = run_process(r);
+  auto res = run({"echo", "$HOME; rm -rf /", "a b"});
   EXPECT_EQ(res.exit_code, 0);
   EXPECT_EQ(res.stdout_data, "$HOME; rm -rf / a b\n");
 }
@@ -123,18 +130,14 @@ TEST(Process, BackgroundedGrandchildDoesNotBlockTheResult) {
 }
 
 TEST(Process, MissingProgramIsReportedNotThrown) {
-  ProcessRequest r;
-  r.argv = {"moat-no-such-program-xyz"};
-  auto res = run_process(r);
+  auto res = run({"moat-no-such-program-xyz"});
   EXPECT_TRUE(res.spawn_failed);
   EXPECT_EQ(res.exit_code, 127);
   EXPECT_NE(res.spawn_error.find("No such file"), std::string::npos) << res.spawn_error;
 }
 
 TEST(Process, SignalDeathIsDecoded) {
-  ProcessRequest r;
-  r.argv = {"/bin/sh", "-c", "kill -TERM $$"};
-  auto res = run_process(r);
+  auto res = run({"/bin/sh", "-c", "kill -TERM $$"});
   EXPECT_EQ(res.term_signal, SIGTERM);
   EXPECT_EQ(res.exit_code, 128 + SIGTERM);
 }
