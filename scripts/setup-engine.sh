@@ -14,9 +14,9 @@
 # Why "runsc-nonet": runsc 2022-12 (Debian 12) cannot set up networking on
 # kernels >= 6.11 ("cannot run with network enabled in root network
 # namespace"); --network=none is the mode that works there.
-# Why "moat-test-not-sysbox": plain runc under another name, so the test suite
-# can check that the sysbox plugin refuses a registered runtime that is not
-# Sysbox (nothing else uses it).
+# The config holds only what users need: the test-only runtime
+# "moat-test-not-sysbox" is registered by scripts/test.sh for the test run
+# alone (scripts/stand-in-runtime.sh).
 set -euo pipefail
 
 # The MOAT_ENGINE_* overrides exist to exercise the script away from the real
@@ -106,17 +106,16 @@ install_missing_packages() {
 # Writes the moat-owned daemon config; leaves the file untouched when it
 # already has this content.
 write_config() {
-  local runsc runc
+  local runsc
   runsc=$(command -v runsc) || die "runsc is not on PATH after installing it"
-  runc=$(command -v runc) || die "runc is not on PATH after installing it"
+  command -v runc >/dev/null || die "runc is not on PATH after installing it"
   local content
   content=$(
     cat <<EOF
 {
   "runtimes": {
     "runsc": {"path": "${runsc}"},
-    "runsc-nonet": {"path": "${runsc}", "runtimeArgs": ["--network=none"]},
-    "moat-test-not-sysbox": {"path": "${runc}"}
+    "runsc-nonet": {"path": "${runsc}", "runtimeArgs": ["--network=none"]}
   }
 }
 EOF
@@ -131,7 +130,7 @@ EOF
   printf '%s\n' "$content" >"$tmp"
   chmod 0644 "$tmp"
   mv -f "$tmp" "$CONFIG"
-  say "config ${CONFIG}: written (runtimes runsc, runsc-nonet -> ${runsc}; moat-test-not-sysbox -> ${runc})"
+  say "config ${CONFIG}: written (runtimes runsc, runsc-nonet -> ${runsc})"
 }
 
 # The pid from our pidfile when that process is still a dockerd.

@@ -12,7 +12,7 @@
 //     (b) `moat sandbox create --start`, `moat sandbox exec -- true`,
 //     `moat sandbox rm` against `docker run -d`, `docker exec`, `docker rm -f`,
 //     interleaved, medians of N and their ratio; (c) the peak RSS of each moat
-//     command (the child's ru_maxrss from wait4).
+//     command (the child's ru_maxrss, from moat::support::Process).
 //
 // Image: moat/base:busybox when present, else moat-test/busybox:latest.
 // Every container carries moat.managed=true and moat.run-id=bench_sandbox_overhead
@@ -21,8 +21,8 @@
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/engine/docker_client.hpp>
+#include <moat/support/process.hpp>
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -240,27 +240,18 @@ struct ChildRun {
 };
 
 ChildRun run_child(const std::vector<std::string>& argv) {
-  std::vector<char*> c;
-  for (const auto& a : argv) c.push_back(const_cast<char*>(a.c_str()));
-  c.push_back(nullptr);
+  moat::support::SpawnOptions spawn;
+  spawn.argv = argv;
+  spawn.out = moat::support::Output::null;
+  spawn.err = moat::support::Output::inherit;
   const auto t = Clock::now();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::execvp(c[0], c.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-  }
+  moat::support::Process child(spawn);
+  child.reap();
   ChildRun r;
   r.ms = ms_since(t);
-  r.max_rss_kib = ru.ru_maxrss;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.max_rss_kib = child.resource_usage().ru_maxrss;
+  const int code = moat::support::exit_code_of(child.wait_status());
+  r.exit_code = WIFEXITED(child.wait_status()) ? code : -1;
   return r;
 }
 

@@ -79,7 +79,8 @@ TEST(Bootstrap, CoverageOverManySyntheticRuns) {
     if (ci.lower <= truth && truth <= ci.upper) ++covered;
   }
   EXPECT_GE(covered, runs * 88 / 100) << covered << "/" << runs;
-  EXPECT_LE(covered, runs) << covered;
+  // Intervals that cover (nearly) always are too wide to be 95% intervals.
+  EXPECT_LE(covered, runs * 985 / 1000) << covered << "/" << runs;
 }
 
 TEST(Bootstrap, MedianCi) {

@@ -1,8 +1,7 @@
 #include "engine_test_support.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
+#include <moat/support/process.hpp>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -11,9 +10,6 @@
 #include <fstream>
 #include <random>
 #include <stdexcept>
-#include <system_error>
-
-extern char** environ;
 
 namespace moat::engine::testing {
 
@@ -65,22 +61,12 @@ RunObjectsGuard::~RunObjectsGuard() {
 }
 
 void run_command(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "spawning " + argv[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "waitpid");
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(argv[0] + " failed");
+  moat::support::SpawnOptions spawn;
+  spawn.argv = argv;
+  spawn.out = spawn.err = moat::support::Output::null;
+  moat::support::Process child(spawn);
+  child.reap();
+  if (moat::support::exit_code_of(child.wait_status()) != 0) throw std::runtime_error(argv[0] + " failed");
 }
 
 void ensure_busybox_image(DockerClient& client) {

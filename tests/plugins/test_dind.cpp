@@ -82,7 +82,11 @@ TEST(RuncDind, WithoutDindModeThereIsNoInnerDocker) {
 // runs an inner dockerd on a tmpfs /var/lib/docker; the Debian 12 runsc
 // (2022-12) cannot ("Devices cgroup isn't mounted"), and then create fails
 // cleanly with the inner dockerd's own words and leaves nothing.
-TEST(GvisorDind, InnerDockerdStartsOrFailsWithItsReason) {
+// Debian 12's runsc (release 2022-12) cannot run an inner dockerd: it fails
+// with "Devices cgroup isn't mounted". The plugin must report that reason and
+// leave nothing behind. (A newer runsc that starts it fails this test: then
+// assert the inner engine works instead.)
+TEST(GvisorDind, InnerDockerdFailsWithItsReason) {
   std::string why;
   if (!ensure_dind_image(why)) GTEST_SKIP() << why;
   auto h = open("gvisor");
@@ -91,17 +95,9 @@ TEST(GvisorDind, InnerDockerdStartsOrFailsWithItsReason) {
   auto spec = base_spec(name, kDindImage);
   spec.dind = true;
   spec.options = {{"start", true}};
-  try {
-    auto info = h->create(spec);
-    std::cout << "gvisor DinD: the inner dockerd started\n";
-    EXPECT_EQ(sh(*h, name, "docker info >/dev/null && echo up").stdout_data, "up\n");
-    auto mounts = sh(*h, name, "grep ' /var/lib/docker ' /proc/mounts");
-    EXPECT_NE(mounts.stdout_data.find("tmpfs"), std::string::npos) << mounts.stdout_data;
-    h->remove(name);
-  } catch (const moat::Error& e) {
-    std::cout << "gvisor DinD: " << e.what() << "\n";
-    EXPECT_EQ(e.status(), MOAT_E_FAILED);
-    EXPECT_NE(std::string(e.what()).find("Docker-in-Docker did not start"), std::string::npos) << e.what();
-  }
+  auto e = expect_error([&] { h->create(spec); });
+  EXPECT_EQ(e.status(), MOAT_E_FAILED) << e.what();
+  EXPECT_NE(std::string(e.what()).find("Docker-in-Docker did not start"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("Devices cgroup isn't mounted"), std::string::npos) << e.what();
   EXPECT_TRUE(engine_objects_of(name).empty());
 }

@@ -66,7 +66,8 @@ TEST(Unavailable, DefaultRuntimeIsSysbox) {
 }
 
 // The engine runtime the sysbox plugin is pointed at instead of sysbox-runc:
-// runc registered under another name by scripts/setup-engine.sh when present.
+// runc registered under another name for the test run by scripts/test.sh
+// (scripts/stand-in-runtime.sh) when present.
 std::string stand_in_runtime() {
   const json runtimes = client().info().at("Runtimes");
   return runtimes.contains("moat-test-not-sysbox") ? "moat-test-not-sysbox" : "runc";

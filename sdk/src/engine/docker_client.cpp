@@ -11,6 +11,7 @@
 #include "unix_http_connection.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -192,6 +193,7 @@ struct DockerClient::Impl {
   std::vector<std::unique_ptr<UnixHttpConnection>> idle;
   std::mutex version_mutex;
   std::string version;  // negotiated or configured; empty until first use
+  std::atomic<std::size_t> connections_opened{0};
 
   [[nodiscard]] std::string socket_url() const { return "unix://" + options.socket_path; }
 
@@ -232,6 +234,7 @@ struct DockerClient::Impl {
 
   std::unique_ptr<UnixHttpConnection> open_connection(Clock::time_point deadline) {
     auto connection = std::make_unique<UnixHttpConnection>(options.socket_path);
+    ++connections_opened;
     connection->connect(deadline);
     return connection;
   }
@@ -286,6 +289,8 @@ DockerClient::DockerClient(DockerClient&&) noexcept = default;
 DockerClient& DockerClient::operator=(DockerClient&&) noexcept = default;
 
 const ClientOptions& DockerClient::options() const { return impl_->options; }
+
+std::size_t DockerClient::connections_opened() const { return impl_->connections_opened.load(); }
 
 const std::string& DockerClient::api_version() {
   auto& d = *impl_;

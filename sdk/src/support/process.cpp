@@ -100,7 +100,7 @@ int open_pidfd(pid_t pid) {
   return -1;
 }
 
-void connect_output(SpawnSetup& setup, Output how, int target, const std::filesystem::path& log, Pipe* pipe) {
+void connect_output(SpawnSetup& setup, Output how, int target, const std::filesystem::path& log, Pipe* pipe, int fd) {
   switch (how) {
     case Output::pipe:
       check(posix_spawn_file_actions_adddup2(&setup.actions, pipe->write.get(), target),
@@ -113,6 +113,10 @@ void connect_output(SpawnSetup& setup, Output how, int target, const std::filesy
     case Output::log_file:
       check(posix_spawn_file_actions_addopen(&setup.actions, target, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644),
             "posix_spawn_file_actions_addopen");
+      break;
+    case Output::fd:
+      if (fd < 0) throw moat::Error(MOAT_E_INVALID, "cannot start a process: Output::fd without a descriptor");
+      check(posix_spawn_file_actions_adddup2(&setup.actions, fd, target), "posix_spawn_file_actions_adddup2");
       break;
     case Output::inherit:
       break;
@@ -187,13 +191,13 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
   SpawnSetup setup;
   check(posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
         "posix_spawn_file_actions_addopen");
-  connect_output(setup, options.out, STDOUT_FILENO, options.log, out_pipe ? &*out_pipe : nullptr);
+  connect_output(setup, options.out, STDOUT_FILENO, options.log, out_pipe ? &*out_pipe : nullptr, options.out_fd);
   if (options.err == Output::log_file && options.out == Output::log_file) {
     // One open file description: the two streams interleave in order.
     check(posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO),
           "posix_spawn_file_actions_adddup2");
   } else {
-    connect_output(setup, options.err, STDERR_FILENO, options.log, err_pipe ? &*err_pipe : nullptr);
+    connect_output(setup, options.err, STDERR_FILENO, options.log, err_pipe ? &*err_pipe : nullptr, options.err_fd);
   }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
   // Descriptors the caller forgot to mark close-on-exec must not leak into the program.
@@ -258,7 +262,8 @@ Process::Process(Process&& o) noexcept
       pidfd_(std::exchange(o.pidfd_, -1)),
       own_group_(o.own_group_),
       reaped_(o.reaped_),
-      status_(o.status_) {}
+      status_(o.status_),
+      usage_(o.usage_) {}
 
 Process& Process::operator=(Process&& o) noexcept {
   if (this != &o) {
@@ -309,7 +314,7 @@ bool Process::try_reap() {
   int status = 0;
   pid_t r = -1;
   do {
-    r = ::waitpid(pid_, &status, WNOHANG);
+    r = ::wait4(pid_, &status, WNOHANG, &usage_);
   } while (r < 0 && errno == EINTR);
   if (r == pid_) {
     reaped_ = true;
@@ -330,7 +335,7 @@ void Process::reap() {
   int status = 0;
   pid_t r = -1;
   do {
-    r = ::waitpid(pid_, &status, 0);
+    r = ::wait4(pid_, &status, 0, &usage_);
   } while (r < 0 && errno == EINTR);
   reaped_ = true;
   status_ = status;

@@ -11,6 +11,7 @@
 #include <moat/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -71,6 +72,9 @@ class DockerClient {
   DockerClient& operator=(DockerClient&&) noexcept;
 
   [[nodiscard]] const ClientOptions& options() const;
+  // How many connections to the engine this client has opened so far (pooled
+  // keep-alive ones are reused, so sequential requests open one).
+  [[nodiscard]] std::size_t connections_opened() const;
   // The API version in use ("1.41", ...), negotiated on first use: min(the
   // engine's Api-Version from /_ping, 1.44); an engine below 1.41 is refused
   // as unavailable. ClientOptions::api_version, when set, is used as is.

@@ -13,6 +13,7 @@
 
 #include <moat/error.hpp>
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -31,6 +32,7 @@ enum class Output {
   null,      // /dev/null
   log_file,  // appended to SpawnOptions::log (stdout and stderr may share it)
   inherit,   // this process's own stream
+  fd,        // a descriptor of the caller's (SpawnOptions::out_fd / err_fd: a file, a terminal)
 };
 
 struct SpawnOptions {
@@ -39,7 +41,9 @@ struct SpawnOptions {
   std::string cwd;                              // empty = inherit
   Output out = Output::pipe;
   Output err = Output::pipe;
-  std::filesystem::path log;      // for Output::log_file
+  std::filesystem::path log;  // for Output::log_file
+  int out_fd = -1;            // for Output::fd; the caller keeps it open until the start and closes it
+  int err_fd = -1;
   bool own_process_group = true;  // false: stays in moat's group (Ctrl-C in a terminal reaches it)
 };
 
@@ -91,6 +95,8 @@ class Process {
   [[nodiscard]] bool reaped() const { return reaped_; }
   // The raw waitpid status.
   [[nodiscard]] int wait_status() const { return status_; }
+  // The child's resource usage (ru_maxrss, CPU times), valid once reaped.
+  [[nodiscard]] const struct rusage& resource_usage() const { return usage_; }
   // `sig` to the child's group (or to the child alone when it shares moat's group).
   void kill_group(int sig = 9 /* SIGKILL */);
 
@@ -103,6 +109,7 @@ class Process {
   bool own_group_ = true;
   bool reaped_ = false;
   int status_ = 0;
+  struct rusage usage_ {};
 };
 
 // A waitpid status as a shell reports it: the exit code, or 128+N for signal
