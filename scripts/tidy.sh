@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs clang-tidy with the checked-in .clang-tidy over moat's own sources
-# (sdk, core, plugins, benchmarks, tests) and fails on any warning
+# (sdk, core, plugins, benchmarks, cli, tests) and fails on any warning
 # (.clang-tidy makes every warning an error).
 #   MOAT_TIDY_BUILD_DIR  a build dir configured with clang whose
 #                        compile_commands.json is used (default build-tidy;
@@ -12,11 +12,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 build=${MOAT_TIDY_BUILD_DIR:-$root/build-tidy}
 jobs=${MOAT_JOBS:-$(nproc)}
-files=${MOAT_TIDY_FILES:-"^$root/(sdk|core|plugins|benchmarks|tests)/"}
+files=${MOAT_TIDY_FILES:-"^$root/(sdk|core|plugins|benchmarks|cli|tests)/"}
 
 command -v clang-tidy >/dev/null || { echo "tidy: clang-tidy not found; run scripts/install-deps.sh" >&2; exit 69; }
 # Configured every time (a few seconds) so new files are in the database.
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOAT_PCH=OFF >/dev/null
 
 if command -v run-clang-tidy >/dev/null; then
   set +e

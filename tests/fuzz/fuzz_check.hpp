@@ -2,9 +2,12 @@
 // abort, which libFuzzer records as a crash (and the replay test as a failure).
 #pragma once
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -27,5 +30,25 @@ inline void expect_one_line(std::string_view message, std::string_view who) {
       finding(std::string(who) + ": message is not one printable line: " + std::string(message));
   }
 }
+
+// A temporary directory of the target's own, removed with everything in it.
+class ScratchDir {
+ public:
+  explicit ScratchDir(std::string_view stem) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (std::string(stem) + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) finding("mkdtemp failed");
+    dir_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
 
 }  // namespace moat::fuzz

@@ -33,24 +33,14 @@ namespace fs = std::filesystem;
 using moat::fuzz::expect;
 using moat::fuzz::finding;
 
+// A workspace directory that exists, for paths the parser checks.
 class Scratch {
  public:
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "moat-fuzz-cli-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) finding("mkdtemp failed");
-    dir_ = pattern;
-    fs::create_directories(dir_ / "ws");
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  [[nodiscard]] const fs::path& dir() const { return dir_; }
+  Scratch() : tmp_("moat-fuzz-cli") { std::filesystem::create_directories(tmp_.dir() / "ws"); }
+  [[nodiscard]] const fs::path& dir() const { return tmp_.dir(); }
 
  private:
-  fs::path dir_;
+  moat::fuzz::ScratchDir tmp_;
 };
 
 template <typename F>

@@ -44,34 +44,28 @@ namespace fs = std::filesystem;
 using moat::fuzz::expect;
 using moat::fuzz::finding;
 
+// A tree with the awkward cases of host paths: a file, links that climb out
+// or loop, a link to /etc, a name with a newline.
 class Scratch {
  public:
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "moat-fuzz-spec-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) finding("mkdtemp failed");
-    dir_ = pattern;
-    fs::create_directories(dir_ / "root" / "ws");
-    fs::create_directories(dir_ / "outside" / "a\nb");
+  Scratch() : tmp_("moat-fuzz-spec") {
+    const fs::path& dir = tmp_.dir();
+    fs::create_directories(dir / "root" / "ws");
+    fs::create_directories(dir / "outside" / "a\nb");
     {
-      std::FILE* f = std::fopen((dir_ / "root" / "file").c_str(), "w");
+      std::FILE* f = std::fopen((dir / "root" / "file").c_str(), "w");
       if (f) std::fclose(f);
     }
-    fs::create_symlink("..", dir_ / "root" / "up");
-    fs::create_symlink("/etc", dir_ / "root" / "etc");
-    fs::create_symlink("loop", dir_ / "root" / "loop");
-    root_ = fs::canonical(dir_ / "root");
+    fs::create_symlink("..", dir / "root" / "up");
+    fs::create_symlink("/etc", dir / "root" / "etc");
+    fs::create_symlink("loop", dir / "root" / "loop");
+    root_ = fs::canonical(dir / "root");
   }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  [[nodiscard]] const fs::path& dir() const { return dir_; }
+  [[nodiscard]] const fs::path& dir() const { return tmp_.dir(); }
   [[nodiscard]] const fs::path& root() const { return root_; }
 
  private:
-  fs::path dir_;
+  moat::fuzz::ScratchDir tmp_;
   fs::path root_;
 };
 

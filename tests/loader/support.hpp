@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -57,6 +59,18 @@ inline core::RegistryOptions options_for(std::vector<std::filesystem::path> dirs
   o.examiner = MOAT_EXAMINER;
   o.examine_timeout = kExamineTimeout;
   return o;
+}
+
+// The moat::Error `fn` throws; a test failure (and an OK error) when it throws none.
+template <typename Fn>
+moat::Error error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const moat::Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no moat::Error thrown";
+  return moat::Error(MOAT_OK, "");
 }
 
 }  // namespace moat::test

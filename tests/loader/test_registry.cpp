@@ -19,20 +19,10 @@ namespace moat::core {
 namespace {
 
 using test::copy_plugin;
+using test::error_of;
 using test::options_for;
 using test::TempDir;
 namespace fs = std::filesystem;
-
-template <typename Fn>
-Error error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no moat::Error thrown";
-  return Error(MOAT_OK, "");
-}
 
 const PluginRecord& only(const PluginRegistry& r) {
   EXPECT_EQ(r.records().size(), 1u);

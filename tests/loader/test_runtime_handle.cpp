@@ -2,6 +2,8 @@
 // can answer (or misbehave) is exercised without building a plugin.
 #include <moat/core/runtime_handle.hpp>
 
+#include "support.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -10,6 +12,8 @@
 
 namespace moat::core {
 namespace {
+
+using test::error_of;
 
 // Counts what the fake plugin hands out and gets back (test-only state).
 struct Ledger {
@@ -103,17 +107,6 @@ class RuntimeHandleTest : public ::testing::Test {
 
   moat_plugin_descriptor d = descriptor();
 };
-
-template <typename Fn>
-Error error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no moat::Error thrown";
-  return Error(MOAT_OK, "");
-}
 
 TEST_F(RuntimeHandleTest, DescribeAndProbeConvertToModelTypes) {
   RuntimeHandle h(&d, instance());

@@ -169,7 +169,8 @@ std::optional<std::string> find_in_path(const std::string& name, const char* pat
   std::string dir;
   while (std::getline(ss, dir, ':')) {
     if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    std::string candidate = dir;
+    candidate.append("/").append(name);
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
       return candidate;

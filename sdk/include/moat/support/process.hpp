@@ -121,7 +121,7 @@ struct ProcessRequest {
   std::optional<std::vector<std::string>> env;  // "K=V"; nullopt = inherit this process's environment
   std::string cwd;                              // empty = inherit
   std::chrono::milliseconds timeout{0};         // 0 = no limit
-  std::size_t max_output = 64 * 1024 * 1024;    // per stream; the rest is discarded (and flagged)
+  std::size_t max_output = std::size_t{64} << 20;  // per stream; the rest is discarded (and flagged)
 };
 
 struct ProcessResult {
