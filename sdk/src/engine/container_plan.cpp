@@ -114,11 +114,13 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   json env = json::array();
   for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
 
-  plan.config = {{"Image", spec.image},  {"Hostname", spec.hostname.empty() ? spec.name : spec.hostname},
-                 {"Env", env},           {"Labels", labels},
-                 {"Tty", false},         {"OpenStdin", false},
-                 {"AttachStdin", false}, {"AttachStdout", false},
-                 {"AttachStderr", false}};
+  plan.config = {{"Image", spec.image}, {"Env", env},           {"Labels", labels},      {"Tty", false},
+                 {"OpenStdin", false},  {"AttachStdin", false}, {"AttachStdout", false}, {"AttachStderr", false}};
+  // A sandbox in another container's network namespace has that one's
+  // hostname: the engine refuses to set one (unless the spec asks, and then
+  // the engine says why not).
+  if (!spec.network.starts_with("container:") || !spec.hostname.empty())
+    plan.config["Hostname"] = spec.hostname.empty() ? spec.name : spec.hostname;
   if (spec.command.empty()) {
     plan.config["Entrypoint"] = kKeepAlive;
   } else {
