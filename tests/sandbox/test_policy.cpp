@@ -204,12 +204,28 @@ TEST(SandboxPolicy, HostPidAndIpcAllowedGetPastThePolicy) {
   spec.options["ipc"] = "host";
   const auto info = service.create(spec, true);
   EXPECT_TRUE(info.running);
+  const json c = client().inspect_container(name);
+  EXPECT_EQ(c["HostConfig"]["PidMode"], "host");
+  EXPECT_EQ(c["HostConfig"]["IpcMode"], "host");
   const auto recorded = moat::core::recorded_policy(info.labels);
   ASSERT_TRUE(recorded.has_value());
   EXPECT_TRUE(recorded->host_pid);
   EXPECT_TRUE(recorded->host_ipc);
   EXPECT_FALSE(recorded->host_network);
   service.remove(name);
+}
+
+TEST(SandboxPolicy, OtherNamespaceModesAreRefusedByTheDockerRuntimes) {
+  ensure_base_image();
+  SandboxService service(registry(), service_config());
+  const std::string name = unique_name("pol-pid-mode");
+  Cleanup cleanup(name);
+  auto spec = base_spec(name, "runc");
+  spec.options["pid"] = "container:" + name;
+  auto e = expect_error([&] { service.create(spec, false); });
+  EXPECT_EQ(e.status(), MOAT_E_INVALID);
+  EXPECT_NE(std::string(e.what()).find("options.pid: expected \"host\""), std::string::npos) << e.what();
+  EXPECT_TRUE(engine_objects_of(name).empty());
 }
 
 // ---- the "policy" section ----------------------------------------------------------

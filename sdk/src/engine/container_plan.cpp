@@ -134,6 +134,17 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
                                {"RestartPolicy", {{"Name", "no"}}},
                                {"Mounts", json::array()}};
   if (!spec.network.empty()) plan.host_config()["NetworkMode"] = spec.network;
+  // options.pid / options.ipc: "host" shares the host's namespace (the host's
+  // policy has allowed it before a plugin sees the spec); nothing else is
+  // supported yet.
+  for (const auto& [key, mode] : {std::pair{"pid", "PidMode"}, std::pair{"ipc", "IpcMode"}}) {
+    auto it = spec.options.find(key);
+    if (it == spec.options.end() || it->is_null()) continue;
+    if (!it->is_string() || it->get<std::string>() != "host")
+      invalid(std::string("options.") + key + ": expected \"host\" (the only namespace mode moat supports), got " +
+              it->dump());
+    plan.host_config()[mode] = "host";
+  }
 
   if (!spec.workspace.empty()) plan.add_bind(spec.workspace, "/workspace");
   if (!spec.home.empty()) plan.add_bind(spec.home, support::home_target(spec.user));
