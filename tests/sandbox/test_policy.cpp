@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace moat::sandbox_test;
@@ -78,6 +79,24 @@ TEST(SandboxPolicy, ConfiguredEngineSocketAndProtectedPathsAreRefused) {
   expect_create_refused("conf-sock-dir", {"--workspace", (d.path() / "engine").string()}, {65, kBindsKey}, config);
   expect_create_refused("conf-secret", {"-v", (d.path() / "secrets" / "deep").string() + ":/s"},
                         {65, "lies below the protected host path '" + (d.path() / "secrets").string() + "'"}, config);
+}
+
+TEST(SandboxPolicy, TheEngineReportedDataRootIsProtected) {
+  // What SandboxService asks the engine for (DockerRootDir) joins the defaults.
+  TempDir root("msb-data-root");
+  fs::create_directories(root.path() / "volumes");
+  const auto paths = moat::core::protected_host_paths(std::nullopt, root.str(), {});
+  EXPECT_NE(std::find(paths.begin(), paths.end(), fs::path("/var/lib/docker")), paths.end());
+  auto spec = base_spec("msb-data-root", "runc");
+  spec.workspace = (root.path() / "volumes").string();
+  auto e = expect_error([&] { (void)moat::core::check_policy(spec, {}, paths); });
+  EXPECT_EQ(e.status(), MOAT_E_INVALID);
+  EXPECT_NE(std::string(e.what()).find("lies below the protected host path '" + root.str() + "'"), std::string::npos)
+      << e.what();
+  moat::core::PolicyConfig allow;
+  allow.allow_host_binds = {root.path()};
+  EXPECT_EQ(moat::core::check_policy(spec, allow, paths).host_binds,
+            std::vector<std::string>{(root.path() / "volumes").string()});
 }
 
 TEST(SandboxPolicy, SymlinkIntoEtcIsRefused) {
