@@ -218,7 +218,7 @@ Command bench() {
           "the table to stdout. Every sandbox carries moat.run-id=<run id> and is removed\n"
           "at the end, on failure and on Ctrl-C/SIGTERM (exit 130); after a kill, run\n"
           "'moat gc --run-id ID'. What each scenario measures: docs/benchmark-methodology.md.\n"
-          "Exits 69 when no requested runtime is available, 66 for an unknown runtime,\n"
+          "Exits 69 when no requested runtime is available or one is unknown,\n"
           "1 when a sandbox of the run could not be removed.",
       .options = options,
       .positionals = {},

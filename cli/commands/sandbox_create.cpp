@@ -81,12 +81,15 @@ Command sandbox_create() {
       .summary = "Create a sandbox (and with --start, start it)",
       .description =
           "The host checks the request before any plugin sees it (names, user, absolute\n"
-          "existing host paths without '..', allowed_bind_roots after resolving symlinks),\n"
-          "then checks the runtime is available here (its probe), then creates. On any\n"
-          "failure, and on Ctrl-C, nothing of it is left behind. Everything is labelled\n"
-          "moat.managed=true. Exits 65 for rejected input, 66 for an unknown runtime or a\n"
-          "missing image, 69 when the runtime or the engine is unavailable, 130 when\n"
-          "interrupted.",
+          "existing host paths without '..', allowed_bind_roots after resolving symlinks)\n"
+          "and applies its policy: binds of /, /etc, /proc, /sys, /dev, /boot, the engine's\n"
+          "socket and data root, --network host and container:<name> are refused unless\n"
+          "the configuration's policy section allows them. Then it checks the runtime is\n"
+          "available here (its probe), then creates. On any failure, and on Ctrl-C, nothing\n"
+          "of it is left behind. Everything is labelled moat.managed=true. Exits 65 for\n"
+          "rejected input (the line names the policy key that allows it), 66 for a missing\n"
+          "image, 69 for an unknown runtime or when the runtime or the engine is\n"
+          "unavailable, 130 when interrupted.",
       .options = options,
       .positionals = {sandbox_name_positional()},
       .run = run,

@@ -15,15 +15,32 @@ std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx) {
   return std::make_unique<core::SandboxService>(ctx.registry(), ctx.config(), [&flag] { return flag.load(); });
 }
 
-engine::ClientOptions engine_client_options(const core::Config& config) {
-  engine::ClientOptions o = engine::ClientOptions::from_environment();
-  if (config.engine.socket) o.socket_path = *config.engine.socket;
-  if (config.engine.timeout_s)
-    o.timeout = std::chrono::milliseconds(static_cast<long long>(*config.engine.timeout_s * 1000));
-  return o;
+nlohmann::json sandbox_json(const SandboxInfo& info) {
+  nlohmann::json j = info;
+  const auto policy = core::recorded_policy(info.labels);
+  j["policy"] = policy ? core::to_json(*policy) : nlohmann::json(nullptr);
+  return j;
 }
 
-nlohmann::json sandbox_json(const SandboxInfo& info) { return nlohmann::json(info); }
+namespace {
+
+// One line: "default" or what was allowed beyond it.
+std::string policy_line(const SandboxInfo& info) {
+  const auto p = core::recorded_policy(info.labels);
+  if (!p) return "not recorded";
+  std::string out;
+  auto add = [&](bool on, const std::string& what) {
+    if (on) out += (out.empty() ? "" : ", ") + what;
+  };
+  add(p->host_network, "host network");
+  add(p->container_network, "container network");
+  add(p->host_pid, "host pid");
+  add(p->host_ipc, "host ipc");
+  for (const auto& b : p->host_binds) add(true, "host bind " + b);
+  return out.empty() ? "default (nothing of the host beyond the safe defaults)" : "allowed " + out;
+}
+
+}  // namespace
 
 void print_sandbox(Output& out, const SandboxInfo& info) {
   if (out.json()) {
@@ -45,7 +62,9 @@ void print_sandbox(Output& out, const SandboxInfo& info) {
     t.add_row({"mount:", m.type + " " + (m.source.empty() ? "-" : m.source) + " -> " + m.target +
                              (m.read_only ? " (read-only)" : "")});
   for (const auto& n : info.networks) t.add_row({"network:", n});
-  for (const auto& [k, v] : info.labels) t.add_row({"label:", k + "=" + v});
+  t.add_row({"policy:", policy_line(info)});
+  for (const auto& [k, v] : info.labels)
+    if (k != core::kPolicyLabel) t.add_row({"label:", k + "=" + v});
   out.table(t);
 }
 

@@ -26,11 +26,11 @@ namespace moat::cli::commands {
 // (and removes what it made) once Ctrl-C or SIGTERM arrived.
 std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx);
 
-// The engine the configuration names (engine.socket, engine.timeout_s), else
-// DOCKER_HOST / /var/run/docker.sock.
-engine::ClientOptions engine_client_options(const core::Config& config);
+using core::engine_client_options;
 
-// {"name", "id", "runtime", ...}: the model's wire format.
+// {"name", "id", "runtime", ...}: the model's wire format, and "policy": what
+// the host's policy allowed it (core::recorded_policy; null when its labels
+// record none).
 nlohmann::json sandbox_json(const SandboxInfo& info);
 // Key/value view of one sandbox (or its name alone with -q; JSON {"sandbox": ...}).
 void print_sandbox(Output& out, const SandboxInfo& info);

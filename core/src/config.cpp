@@ -65,6 +65,8 @@ class Validator {
         engine(at, value);
       } else if (key == "plugins") {
         plugins(at, value);
+      } else if (key == "policy") {
+        policy(at, value);
       } else if (key == "bench") {
         expect_object(at, value);  // reserved: its keys belong to `moat bench`
       } else {
@@ -115,6 +117,20 @@ class Validator {
       } else if (key == "timeout_s") {
         if (!value.is_number()) wrong_type(here, "a number", value);
         if (!(value.get<double>() > 0)) fail(here, fmt::format("expected a positive number, got {}", value.dump()));
+      } else {
+        warn(here, "unknown key, ignored");
+      }
+    }
+  }
+  void policy(const pointer& at, const json& v) const {
+    expect_object(at, v);
+    for (const auto& [key, value] : v.items()) {
+      const pointer here = at / key;
+      if (key == "allow_host_binds" || key == "protected_paths") {
+        path_list(here, value);
+      } else if (key == "allow_host_network" || key == "allow_host_pid" || key == "allow_host_ipc" ||
+                 key == "allow_container_network") {
+        if (!value.is_boolean()) wrong_type(here, "true or false", value);
       } else {
         warn(here, "unknown key, ignored");
       }
@@ -204,7 +220,8 @@ json parse_config_document(std::string_view text, const fs::path& origin, std::v
     throw ConfigError(ConfigError::Kind::syntax, origin, printable(syntax_message(origin, text, e)));
   } catch (const json::out_of_range& e) {
     // A number beyond double ("1e400") is refused with out_of_range, not parse_error.
-    throw ConfigError(ConfigError::Kind::syntax, origin, printable(fmt::format("{}: syntax error: {}", origin.string(), e.what())));
+    throw ConfigError(ConfigError::Kind::syntax, origin,
+                      printable(fmt::format("{}: syntax error: {}", origin.string(), e.what())));
   }
   Validator(origin, warnings).document(doc);
   return doc;
@@ -243,6 +260,15 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
   if (auto it = merged.find("engine"); it != merged.end()) {
     if (auto s = it->find("socket"); s != it->end()) config.engine.socket = s->get<std::string>();
     if (auto t = it->find("timeout_s"); t != it->end()) config.engine.timeout_s = t->get<double>();
+  }
+  if (auto it = merged.find("policy"); it != merged.end()) {
+    PolicyConfig& p = config.policy;
+    if (auto b = it->find("allow_host_binds"); b != it->end()) p.allow_host_binds = to_paths(*b);
+    if (auto b = it->find("protected_paths"); b != it->end()) p.protected_paths = to_paths(*b);
+    p.allow_host_network = it->value("allow_host_network", false);
+    p.allow_host_pid = it->value("allow_host_pid", false);
+    p.allow_host_ipc = it->value("allow_host_ipc", false);
+    p.allow_container_network = it->value("allow_container_network", false);
   }
   if (auto it = merged.find("plugins"); it != merged.end()) config.plugins = *it;
   if (auto it = merged.find("bench"); it != merged.end()) config.bench = *it;

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <string_view>
 #include <system_error>
 #include <tuple>
 
@@ -23,17 +25,6 @@ std::string known_ids(const PluginRegistry& registry) {
   for (const auto& r : registry.records())
     if (!r.id.empty() && r.status != PluginStatus::duplicate_id) out += (out.empty() ? "" : ", ") + r.id;
   return out.empty() ? "none: no runtime plugin was found ('moat plugins list' shows where moat looked)" : out;
-}
-
-// True when canonical `path` is `root` or lies below it (component-wise, so
-// /data2 is not under /data).
-bool is_within(const fs::path& path, const fs::path& root) {
-  auto p = path.begin();
-  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
-    if (r->empty()) continue;  // a trailing separator of the root
-    if (p == path.end() || *p != *r) return false;
-  }
-  return true;
 }
 
 void check_within_roots(const std::string& host_path, const std::string& field, const std::vector<fs::path>& roots) {
@@ -80,6 +71,42 @@ SandboxSpec with_resolved_bind_paths(SandboxSpec spec) {
   return spec;
 }
 
+engine::ClientOptions engine_client_options(const Config& config) {
+  engine::ClientOptions o = engine::ClientOptions::from_environment();
+  if (config.engine.socket) {
+    std::string_view s = *config.engine.socket;
+    if (s.starts_with("unix://")) s.remove_prefix(7);
+    o.socket_path = std::string(s);
+  }
+  if (config.engine.timeout_s)
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(*config.engine.timeout_s * 1000));
+  return o;
+}
+
+const std::vector<fs::path>& SandboxService::protected_paths(bool ask_engine) {
+  if (protected_paths_ && (asked_engine_ || !ask_engine)) return *protected_paths_;
+  std::optional<std::string> data_root;
+  if (ask_engine) {
+    asked_engine_ = true;
+    try {
+      engine::ClientOptions o = engine_client_options(config_);
+      o.timeout = std::min(o.timeout, std::chrono::milliseconds(3000));
+      const auto info = engine::DockerClient(o).info();
+      if (auto it = info.find("DockerRootDir"); it != info.end() && it->is_string()) data_root = it->get<std::string>();
+    } catch (const std::exception& e) {
+      spdlog::debug("the engine's data root is unknown ({}): protecting the default /var/lib/docker", e.what());
+    }
+  }
+  std::optional<std::string> socket = config_.engine.socket;
+  try {
+    if (!socket) socket = engine::ClientOptions::from_environment().socket_path;
+  } catch (const std::exception&) {
+    // DOCKER_HOST is not a unix socket: moat cannot talk to it, nor bind it
+  }
+  protected_paths_ = protected_host_paths(socket, data_root, config_.policy.protected_paths);
+  return *protected_paths_;
+}
+
 // ---- runtimes --------------------------------------------------------------------
 
 SandboxService::SandboxService(const PluginRegistry& registry, Config config, std::function<bool()> cancelled)
@@ -104,8 +131,8 @@ RuntimeHandle& SandboxService::runtime(const std::string& id) {
   if (auto it = open_.find(id); it != open_.end()) return *it->second;
   const PluginRecord* record = registry_.find(id);
   if (record == nullptr || record->status == PluginStatus::duplicate_id)
-    throw moat::Error(MOAT_E_NOT_FOUND, "unknown runtime '" + id + "' (known: " + known_ids(registry_) +
-                                            "); pick one of those with --runtime");
+    throw moat::Error(MOAT_E_UNAVAILABLE, "unknown runtime '" + id + "' (known: " + known_ids(registry_) +
+                                              "); pick one of those with --runtime");
   if (!record->ok())
     throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + id + "' is unavailable: its plugin " + record->path.string() +
                                               " failed to load (" + std::string(to_string(record->status)) +
@@ -144,7 +171,12 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   check_cancelled("before anything was created");
   spec.runtime = runtime_id_for(spec);
   validate_spec(spec, config_.allowed_bind_roots);
+  const bool binds =
+      !spec.workspace.empty() || !spec.home.empty() ||
+      std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) { return m.type == "bind"; });
+  const PolicyDecision allowed = check_policy(spec, config_.policy, protected_paths(binds));
   spec = with_resolved_bind_paths(std::move(spec));
+  spec.labels[kPolicyLabel] = to_json(allowed).dump();
   // The service does the starting (so it can stop between the steps); a
   // plugin must not start on its own.
   if (!spec.options.is_object()) invalid("options: expected a JSON object");

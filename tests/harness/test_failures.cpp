@@ -64,7 +64,7 @@ TEST(Failures, UnknownRuntimeAndSuiteAreRefusedBeforeAnything) {
     moat::harness::run_bench(registry(), config(), o);
     FAIL() << "accepted an unknown runtime";
   } catch (const moat::Error& e) {
-    EXPECT_EQ(e.status(), MOAT_E_NOT_FOUND) << e.what();
+    EXPECT_EQ(e.status(), MOAT_E_UNAVAILABLE) << e.what();
   }
   EXPECT_FALSE(fs::exists(out.path() / "results.jsonl"));
   auto o2 = options({"bogus"}, {"host"}, out.path());

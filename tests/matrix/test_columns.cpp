@@ -51,7 +51,7 @@ TEST(Columns, UnknownIdIsRefusedListingTheKnownOnes) {
     plan_columns({"runc"}, shipped_seed(), {"podman"});
     FAIL();
   } catch (const moat::Error& e) {
-    EXPECT_EQ(e.status(), MOAT_E_INVALID);
+    EXPECT_EQ(e.status(), MOAT_E_UNAVAILABLE);
     const std::string m = e.what();
     EXPECT_NE(m.find("'podman'"), std::string::npos) << m;
     EXPECT_NE(m.find("runc+dind"), std::string::npos) << m;

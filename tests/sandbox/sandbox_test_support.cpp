@@ -2,6 +2,8 @@
 
 #include "test_plugins_registry.hpp"
 
+#include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -54,6 +56,26 @@ moat::test::ProcessResult run_moat(std::vector<std::string> args, const fs::path
   options.env.emplace("DOCKER_HOST", std::nullopt);
   options.env.emplace("NO_COLOR", "1");
   return moat::test::run_process(args, options);
+}
+
+void expect_create_refused(const std::string& stem, std::vector<std::string> extra, const Refusal& want,
+                           const fs::path& config, const std::string& runtime, const std::string& image) {
+  ensure_base_image();
+  const std::string name = unique_name(stem);
+  Cleanup cleanup(name);
+  std::vector<std::string> args = {"sandbox", "create", name, "--runtime", runtime, "--image", image, "--start"};
+  for (const auto& a : run_label()) args.push_back(a);
+  for (auto& e : extra) args.push_back(std::move(e));
+  auto r = run_moat(args, config);
+  EXPECT_EQ(r.exit_code, want.exit_code) << r.err;
+  const auto err = lines(r.err);
+  ASSERT_EQ(err.size(), 1u) << "exactly one line: " << r.err;
+  EXPECT_EQ(err[0].rfind("moat: ", 0), 0u) << err[0];
+  EXPECT_NE(err[0].find(want.says), std::string::npos) << err[0];
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(engine_objects_of(name).empty()) << "nothing half-created";
+  // Nothing of it as a volume either (a --volume given with the request).
+  EXPECT_TRUE(client().list_volumes({{"moat.sandbox", name}}).empty());
 }
 
 std::vector<std::string> lines(const std::string& text) {

@@ -61,6 +61,19 @@ std::vector<std::string> lines(const std::string& text);
 // --label moat.run-id=test_sandbox
 std::vector<std::string> run_label();
 
+// What `moat sandbox create` must answer to a request it refuses.
+struct Refusal {
+  int exit_code;
+  std::string says;  // a part of the one line
+};
+// Runs `sandbox create NAME --runtime RUNTIME --image IMAGE --start` with
+// run_label() and `extra`, and checks the refusal: the exit code, exactly one
+// line "moat: ..." containing want.says, nothing on stdout, and nothing of
+// NAME in the engine (no container, no volume).
+void expect_create_refused(const std::string& stem, std::vector<std::string> extra, const Refusal& want,
+                           const std::filesystem::path& config = default_config(), const std::string& runtime = "runc",
+                           const std::string& image = kBaseImage);
+
 // ---- the C++ API ----
 moat::core::PluginRegistry& registry();
 // The configuration the service tests use (host state in the scratch area).

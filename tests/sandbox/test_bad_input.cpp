@@ -10,68 +10,41 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Refusal {
-  int exit_code;
-  std::string says;  // a part of the one line
-};
-
-// Runs create NAME --runtime runc --image busybox EXTRA... and checks the refusal.
-void expect_refused(const std::string& stem, std::vector<std::string> extra, const Refusal& want,
-                    const fs::path& config = default_config(), const std::string& runtime = "runc",
-                    const std::string& image = kBaseImage) {
-  ensure_base_image();
-  const std::string name = unique_name(stem);
-  Cleanup cleanup(name);
-  std::vector<std::string> args = {"sandbox", "create", name, "--runtime", runtime, "--image", image, "--start"};
-  for (const auto& a : run_label()) args.push_back(a);
-  for (auto& e : extra) args.push_back(std::move(e));
-  auto r = run_moat(args, config);
-  EXPECT_EQ(r.exit_code, want.exit_code) << r.err;
-  const auto err = lines(r.err);
-  ASSERT_EQ(err.size(), 1u) << "exactly one line: " << r.err;
-  EXPECT_EQ(err[0].rfind("moat: ", 0), 0u) << err[0];
-  EXPECT_NE(err[0].find(want.says), std::string::npos) << err[0];
-  EXPECT_TRUE(r.out.empty()) << r.out;
-  EXPECT_TRUE(engine_objects_of(name).empty()) << "nothing half-created";
-  // Nothing of it as a volume either (a --volume given with the request).
-  EXPECT_TRUE(client().list_volumes({{"moat.sandbox", name}}).empty());
-}
-
 TEST(BadInput, UnknownRuntime) {
-  expect_refused("unknown-rt", {}, {66, "unknown runtime 'no-such' (known: "}, default_config(), "no-such");
+  expect_create_refused("unknown-rt", {}, {69, "unknown runtime 'no-such' (known: "}, default_config(), "no-such");
 }
 
 TEST(BadInput, MissingImageLeavesNoVolumeBehind) {
   const std::string vol = unique_name("vol");
-  expect_refused("no-image", {"--volume", vol + ":/data"},
-                 {66, "image 'msb-missing:latest' is not in the Docker engine"}, default_config(), "runc",
-                 "msb-missing:latest");
+  expect_create_refused("no-image", {"--volume", vol + ":/data"},
+                        {66, "image 'msb-missing:latest' is not in the Docker engine"}, default_config(), "runc",
+                        "msb-missing:latest");
   for (const auto& v : client().list_volumes({}))
     EXPECT_NE(v.value("Name", ""), vol) << "the volume made for the request was removed again";
 }
 
 TEST(BadInput, MissingImageOption) {
-  expect_refused("no-image-opt", {}, {64, "missing --image"}, default_config(), "runc", "");
+  expect_create_refused("no-image-opt", {}, {64, "missing --image"}, default_config(), "runc", "");
 }
 
 TEST(BadInput, RelativeMountPath) {
-  expect_refused("rel", {"-v", "relative/dir:/data"}, {65, "host path 'relative/dir' is relative"});
-  expect_refused("rel-ws", {"--workspace", "ws"}, {65, "workspace: host path 'ws' is relative"});
+  expect_create_refused("rel", {"-v", "relative/dir:/data"}, {65, "host path 'relative/dir' is relative"});
+  expect_create_refused("rel-ws", {"--workspace", "ws"}, {65, "workspace: host path 'ws' is relative"});
 }
 
 TEST(BadInput, DotDotMountPath) {
   TempDir d("msb-dd");
-  expect_refused("dotdot", {"-v", d.str() + "/../etc:/data"}, {65, "contains '..'"});
-  expect_refused("dotdot-target", {"-v", d.str() + ":/data/../etc"}, {65, "contains '..'"});
-  expect_refused("dotdot-home", {"--home", d.str() + "/.."}, {65, "home: host path"});
+  expect_create_refused("dotdot", {"-v", d.str() + "/../etc:/data"}, {65, "contains '..'"});
+  expect_create_refused("dotdot-target", {"-v", d.str() + ":/data/../etc"}, {65, "contains '..'"});
+  expect_create_refused("dotdot-home", {"--home", d.str() + "/.."}, {65, "home: host path"});
 }
 
 TEST(BadInput, MountModeAndShape) {
   TempDir d("msb-mode");
-  expect_refused("mode", {"-v", d.str() + ":/data:rx"}, {64, "the mode must be ro or rw"});
-  expect_refused("shape", {"-v", d.str()}, {64, "expected SRC:DST[:ro]"});
-  expect_refused("target", {"-v", d.str() + ":relative"}, {65, "must be absolute"});
-  expect_refused("missing-src", {"-v", d.str() + "/nope:/data"}, {65, "does not exist"});
+  expect_create_refused("mode", {"-v", d.str() + ":/data:rx"}, {64, "the mode must be ro or rw"});
+  expect_create_refused("shape", {"-v", d.str()}, {64, "expected SRC:DST[:ro]"});
+  expect_create_refused("target", {"-v", d.str() + ":relative"}, {65, "must be absolute"});
+  expect_create_refused("missing-src", {"-v", d.str() + "/nope:/data"}, {65, "does not exist"});
 }
 
 TEST(BadInput, SymlinkEscapingAnAllowedRoot) {
@@ -79,18 +52,18 @@ TEST(BadInput, SymlinkEscapingAnAllowedRoot) {
   TempDir outside("msb-outside");
   fs::create_directory_symlink(outside.path(), root.path() / "escape");
   const auto config = write_config("roots.json", {{"allowed_bind_roots", {root.str()}}});
-  expect_refused("escape", {"--workspace", (root.path() / "escape").string()},
-                 {65, "is outside the allowed bind roots"}, config);
-  expect_refused("escape-v", {"-v", (root.path() / "escape").string() + ":/data"},
-                 {65, "resolves to '" + outside.str() + "'"}, config);
-  expect_refused("outside", {"--home", outside.str()}, {65, "outside the allowed bind roots (" + root.str() + ")"},
-                 config);
+  expect_create_refused("escape", {"--workspace", (root.path() / "escape").string()},
+                        {65, "is outside the allowed bind roots"}, config);
+  expect_create_refused("escape-v", {"-v", (root.path() / "escape").string() + ":/data"},
+                        {65, "resolves to '" + outside.str() + "'"}, config);
+  expect_create_refused("outside", {"--home", outside.str()},
+                        {65, "outside the allowed bind roots (" + root.str() + ")"}, config);
 }
 
 TEST(BadInput, UserNames) {
-  expect_refused("user-slash", {"--user", "a/b"}, {65, "contains '/'"});
-  expect_refused("user-dotdot", {"--user", ".."}, {65, "would make the home directory escape /home"});
-  expect_refused("user-long", {"--user", std::string(40, 'u')}, {65, "is not a valid user name"});
+  expect_create_refused("user-slash", {"--user", "a/b"}, {65, "contains '/'"});
+  expect_create_refused("user-dotdot", {"--user", ".."}, {65, "would make the home directory escape /home"});
+  expect_create_refused("user-long", {"--user", std::string(40, 'u')}, {65, "is not a valid user name"});
 }
 
 TEST(BadInput, SandboxNames) {
@@ -105,16 +78,17 @@ TEST(BadInput, SandboxNames) {
 }
 
 TEST(BadInput, BadKeyValues) {
-  expect_refused("env", {"-e", "NOEQUALS"}, {64, "expected KEY=VALUE"});
-  expect_refused("label", {"--label", "=v"}, {64, "expected KEY=VALUE"});
-  expect_refused("reserved", {"--label", "moat.runtime=gvisor"}, {65, "is set by moat itself"});
+  expect_create_refused("env", {"-e", "NOEQUALS"}, {64, "expected KEY=VALUE"});
+  expect_create_refused("label", {"--label", "=v"}, {64, "expected KEY=VALUE"});
+  expect_create_refused("reserved", {"--label", "moat.runtime=gvisor"}, {65, "is set by moat itself"});
 }
 
 TEST(BadInput, EngineDown) {
   const auto config =
       write_config("engine-down.json", {{"engine", {{"socket", (scratch() / "no-engine.sock").string()}}}});
-  expect_refused("engine-down", {},
-                 {69, "cannot reach the Docker engine at unix://" + (scratch() / "no-engine.sock").string()}, config);
+  expect_create_refused("engine-down", {},
+                        {69, "cannot reach the Docker engine at unix://" + (scratch() / "no-engine.sock").string()},
+                        config);
   for (std::vector<std::string> args :
        {std::vector<std::string>{"sandbox", "exec", "msb-x", "--", "true"},
         std::vector<std::string>{"sandbox", "rm", "msb-x"}, std::vector<std::string>{"sandbox", "ls"}}) {
@@ -128,8 +102,8 @@ TEST(BadInput, EngineDown) {
 TEST(BadInput, RuntimeNotRegistered) {
   const auto config =
       write_config("unregistered.json", {{"plugins", {{"runc", {{"runtime_name", "msb-unregistered"}}}}}});
-  expect_refused("unregistered", {}, {69, "runtime 'msb-unregistered' is not registered with the Docker engine"},
-                 config);
+  expect_create_refused("unregistered", {}, {69, "runtime 'msb-unregistered' is not registered with the Docker engine"},
+                        config);
 }
 
 TEST(BadInput, NoSuchSandbox) {

@@ -59,10 +59,10 @@ TEST_P(ServiceLifecycle, CreateStartExecStopRestartExecRemove) {
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ServiceLifecycle, ::testing::Values("runc", "gvisor"));
 
-TEST(ServiceRuntimes, UnknownRuntimeIsNotFoundAndListsTheKnownIds) {
+TEST(ServiceRuntimes, UnknownRuntimeIsUnavailableAndListsTheKnownIds) {
   SandboxService service(registry(), service_config());
   auto e = expect_error([&] { service.create(base_spec(unique_name("unknown"), "no-such-runtime"), false); });
-  EXPECT_EQ(e.status(), MOAT_E_NOT_FOUND);
+  EXPECT_EQ(e.status(), MOAT_E_UNAVAILABLE);
   const std::string msg = e.what();
   EXPECT_NE(msg.find("unknown runtime 'no-such-runtime'"), std::string::npos) << msg;
   for (const char* id : {"runc", "gvisor", "sysbox", "kata", "host"})

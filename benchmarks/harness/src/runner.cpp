@@ -54,7 +54,7 @@ RuntimeChoice choose_runtimes(core::SandboxService& service, const std::vector<s
   std::set<std::string> seen;
   for (const auto& id : asked) {
     if (!seen.insert(id).second) continue;
-    (void)service.runtime(id);  // not-found / unavailable (plugin not loaded) with the known ids
+    (void)service.runtime(id);  // unavailable: no such plugin (with the known ids), or not loaded
     const ProbeResult& p = service.availability(id);
     if (p.available)
       c.measured.push_back(id);

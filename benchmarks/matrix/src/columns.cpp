@@ -72,7 +72,7 @@ std::vector<Column> plan_columns(const std::vector<std::string>& loaded, const S
     if (!known) {
       std::string ids;
       for (const auto& c : all) ids += (ids.empty() ? "" : ", ") + c.id;
-      throw moat::Error(MOAT_E_INVALID, "--runtimes: unknown runtime '" + r + "' (known: " + ids + ")");
+      throw moat::Error(MOAT_E_UNAVAILABLE, "--runtimes: unknown runtime '" + r + "' (known: " + ids + ")");
     }
     want.insert(r);
   }

@@ -114,11 +114,13 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   json env = json::array();
   for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
 
-  plan.config = {{"Image", spec.image},  {"Hostname", spec.hostname.empty() ? spec.name : spec.hostname},
-                 {"Env", env},           {"Labels", labels},
-                 {"Tty", false},         {"OpenStdin", false},
-                 {"AttachStdin", false}, {"AttachStdout", false},
-                 {"AttachStderr", false}};
+  plan.config = {{"Image", spec.image}, {"Env", env},           {"Labels", labels},      {"Tty", false},
+                 {"OpenStdin", false},  {"AttachStdin", false}, {"AttachStdout", false}, {"AttachStderr", false}};
+  // A sandbox in another container's network namespace has that one's
+  // hostname: the engine refuses to set one (unless the spec asks, and then
+  // the engine says why not).
+  if (!spec.network.starts_with("container:") || !spec.hostname.empty())
+    plan.config["Hostname"] = spec.hostname.empty() ? spec.name : spec.hostname;
   if (spec.command.empty()) {
     plan.config["Entrypoint"] = kKeepAlive;
   } else {
@@ -132,6 +134,17 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
                                {"RestartPolicy", {{"Name", "no"}}},
                                {"Mounts", json::array()}};
   if (!spec.network.empty()) plan.host_config()["NetworkMode"] = spec.network;
+  // options.pid / options.ipc: "host" shares the host's namespace (the host's
+  // policy has allowed it before a plugin sees the spec); nothing else is
+  // supported yet.
+  for (const auto& [key, mode] : {std::pair{"pid", "PidMode"}, std::pair{"ipc", "IpcMode"}}) {
+    auto it = spec.options.find(key);
+    if (it == spec.options.end() || it->is_null()) continue;
+    if (!it->is_string() || it->get<std::string>() != "host")
+      invalid(std::string("options.") + key + ": expected \"host\" (the only namespace mode moat supports), got " +
+              it->dump());
+    plan.host_config()[mode] = "host";
+  }
 
   if (!spec.workspace.empty()) plan.add_bind(spec.workspace, "/workspace");
   if (!spec.home.empty()) plan.add_bind(spec.home, support::home_target(spec.user));

@@ -12,6 +12,8 @@
 // docs/configuration.md.
 #pragma once
 
+#include <moat/core/policy.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -56,6 +58,7 @@ struct Config {
   nlohmann::json plugins = nlohmann::json::object();      // id -> object given to that plugin's create()
   nlohmann::json bench = nlohmann::json::object();        // reserved for `moat bench`
   std::vector<std::filesystem::path> allowed_bind_roots;  // absolute; empty = any
+  PolicyConfig policy;                                    // what a sandbox may reach of the host
 
   std::vector<std::filesystem::path> sources;  // the files that were read, in merge order
   std::vector<std::string> warnings;           // one line each, starting with the file name

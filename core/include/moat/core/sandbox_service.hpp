@@ -4,7 +4,8 @@
 // applies the host's policy before any plugin sees a spec, and hands the
 // request to the plugin.
 //
-// Host policy runs before any plugin sees a spec (see validate_spec below).
+// Host policy runs before any plugin sees a spec (see validate_spec below and
+// check_policy in moat/core/policy.hpp).
 //
 // Not thread-safe: one service per thread (plugin instances are opened once
 // per service and reused).
@@ -13,7 +14,9 @@
 #include <moat/core/config.hpp>
 #include <moat/core/creation_journal.hpp>
 #include <moat/core/plugin_registry.hpp>
+#include <moat/core/policy.hpp>
 #include <moat/core/runtime_handle.hpp>
+#include <moat/engine/docker_client.hpp>
 #include <moat/error.hpp>
 #include <moat/model.hpp>
 
@@ -52,7 +55,8 @@ class SandboxService {
   SandboxService(const SandboxService&) = delete;
   SandboxService& operator=(const SandboxService&) = delete;
 
-  // Resolves the runtime, applies the host policy, checks the runtime is
+  // Resolves the runtime, applies the host policy (validate_spec, then
+  // check_policy: what it allowed is recorded in the kPolicyLabel), checks the runtime is
   // available (its probe(), once per service and runtime, unless the
   // runtime's configuration section says "verify": false - the diagnostic
   // switch that also makes the sysbox plugin skip its own checks), creates,
@@ -75,7 +79,7 @@ class SandboxService {
   // that runtime's error (e.g. unavailable: the engine is down).
   RuntimeHandle& owner(const std::string& name);
   // A runtime by id, opened once with its configuration section. Throws
-  // not-found (no such plugin; the message lists the known ids), unavailable
+  // unavailable (no such plugin; the message lists the known ids), unavailable
   // (its plugin failed to load: the plugin's reason), or the plugin's create()
   // error.
   RuntimeHandle& runtime(const std::string& id);
@@ -97,6 +101,10 @@ class SandboxService {
   };
   Located locate(const std::string& name);
   void check_cancelled(const std::string& step) const;
+  // The host paths binds may not reach (check_policy). When `ask_engine`,
+  // the engine's DockerRootDir is added, asked for once per service with a
+  // short timeout (an engine that does not answer adds nothing).
+  const std::vector<std::filesystem::path>& protected_paths(bool ask_engine);
   // False when the runtime's configuration section has "verify": false.
   [[nodiscard]] bool verifies(const std::string& id) const;
 
@@ -107,6 +115,8 @@ class SandboxService {
   std::map<std::string, ProbeResult, std::less<>> probes_;
   std::map<std::string, std::string, std::less<>> owners_;  // sandbox name -> runtime id, found this session
   CreationJournal journal_{CreationJournal::default_dir()};
+  std::optional<std::vector<std::filesystem::path>> protected_paths_;
+  bool asked_engine_ = false;
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared
@@ -114,6 +124,10 @@ class SandboxService {
 // host's allowed_bind_roots, applied after resolving symlinks so a link
 // cannot escape a root. Throws moat::Error(MOAT_E_INVALID), one line.
 void validate_spec(const SandboxSpec& spec, const std::vector<std::filesystem::path>& allowed_bind_roots);
+
+// The engine the configuration names (engine.socket, engine.timeout_s), else
+// DOCKER_HOST / /var/run/docker.sock.
+engine::ClientOptions engine_client_options(const Config& config);
 
 // `spec` with every host path (workspace, home, bind sources) replaced by its
 // canonical form, so what was validated is what the plugin binds even if a
