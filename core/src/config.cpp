@@ -115,6 +115,8 @@ class Validator {
       } else if (key == "timeout_s") {
         if (!value.is_number()) wrong_type(here, "a number", value);
         if (!(value.get<double>() > 0)) fail(here, fmt::format("expected a positive number, got {}", value.dump()));
+      } else if (key == "max_output_bytes") {
+        if (!value.is_number_unsigned()) wrong_type(here, "a number of bytes >= 0", value);
       } else {
         warn(here, "unknown key, ignored");
       }
@@ -181,10 +183,11 @@ std::vector<fs::path> to_paths(const json& array) {
 json Config::plugin_config(std::string_view id) const {
   json section = json::object();
   if (auto it = plugins.find(std::string(id)); it != plugins.end()) section = *it;
-  if ((engine.socket || engine.timeout_s) && !section.contains("engine")) {
+  if ((engine.socket || engine.timeout_s || engine.max_output_bytes) && !section.contains("engine")) {
     json e = json::object();
     if (engine.socket) e["socket"] = *engine.socket;
     if (engine.timeout_s) e["timeout_s"] = *engine.timeout_s;
+    if (engine.max_output_bytes) e["max_output_bytes"] = *engine.max_output_bytes;
     section["engine"] = std::move(e);
   }
   return section;
@@ -204,7 +207,8 @@ json parse_config_document(std::string_view text, const fs::path& origin, std::v
     throw ConfigError(ConfigError::Kind::syntax, origin, printable(syntax_message(origin, text, e)));
   } catch (const json::out_of_range& e) {
     // A number beyond double ("1e400") is refused with out_of_range, not parse_error.
-    throw ConfigError(ConfigError::Kind::syntax, origin, printable(fmt::format("{}: syntax error: {}", origin.string(), e.what())));
+    throw ConfigError(ConfigError::Kind::syntax, origin,
+                      printable(fmt::format("{}: syntax error: {}", origin.string(), e.what())));
   }
   Validator(origin, warnings).document(doc);
   return doc;
@@ -243,6 +247,7 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
   if (auto it = merged.find("engine"); it != merged.end()) {
     if (auto s = it->find("socket"); s != it->end()) config.engine.socket = s->get<std::string>();
     if (auto t = it->find("timeout_s"); t != it->end()) config.engine.timeout_s = t->get<double>();
+    if (auto m = it->find("max_output_bytes"); m != it->end()) config.engine.max_output_bytes = m->get<std::uint64_t>();
   }
   if (auto it = merged.find("plugins"); it != merged.end()) config.plugins = *it;
   if (auto it = merged.find("bench"); it != merged.end()) config.bench = *it;

@@ -96,10 +96,16 @@ TEST_P(ExecKill, AnInterruptedExecEndsWithin2sAndLeavesNoProcessBehind) {
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ExecKill, ::testing::Values("runc", "gvisor"));
 
-// A configuration whose runc plugin keeps at most 1000 bytes per stream.
+// Configurations whose runc plugin keeps at most 1000 bytes per stream: set
+// in the plugin's own section, or in the top-level engine section.
 const std::filesystem::path& capped_config() {
   static const auto p =
       write_config("capped.json", {{"plugins", {{"runc", {{"engine", {{"max_output_bytes", 1000}}}}}}}});
+  return p;
+}
+
+const std::filesystem::path& capped_engine_config() {
+  static const auto p = write_config("capped-engine.json", {{"engine", {{"max_output_bytes", 1000}}}});
   return p;
 }
 
@@ -109,7 +115,7 @@ TEST(ExecLogsCap, ExecOutputIsCutAtTheCapAndSaysSo) {
   Cleanup cleanup(name);
   create_started(name, "runc", capped_config());
   const auto r = run_moat({"-o", "json", "sandbox", "exec", name, "--", "/bin/sh", "-c", "seq 1 2000; seq 1 5 >&2"},
-                          capped_config());
+                          capped_engine_config());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json doc = json::parse(r.out);
   EXPECT_EQ(doc.at("stdout").get<std::string>().size(), 1000u);
