@@ -31,7 +31,13 @@ int run(Context& ctx) {
     throw UsageError("--timeout must be a number of seconds >= 0 (0: no limit)", kHelpFor);
 
   auto service = make_sandbox_service(ctx);
-  const ExecResult r = service->exec(request);
+  ExecResult r;
+  try {
+    r = service->exec(request);
+  } catch (const core::Cancelled& e) {
+    ctx.err() << "moat: " << e.what() << '\n';
+    return to_int(ExitCode::interrupted);
+  }
   if (ctx.out().json()) {
     ctx.out().document(nlohmann::json(r));
   } else {
@@ -39,6 +45,7 @@ int run(Context& ctx) {
     ctx.out_stream() << r.stdout_data << std::flush;
     ctx.err() << r.stderr_data << std::flush;
   }
+  warn_if_truncated(ctx, r.truncated, "the command's output");
   // A code outside 0-255 (a runtime's -1 for "unknown") cannot be an exit status.
   if (r.exit_code < 0 || r.exit_code > 255) return to_int(ExitCode::failed);
   return r.exit_code;
@@ -65,9 +72,13 @@ Command sandbox_exec() {
       .description =
           "Put the command after '--'. Its stdout goes to stdout and its stderr to\n"
           "stderr, unmixed; moat exits with the command's exit code. With -o json,\n"
-          "prints {\"exit_code\", \"stdout\", \"stderr\", \"duration_ms\"} and still exits\n"
-          "with the command's code. Failures of moat itself use the usual codes (66:\n"
-          "no such sandbox, 75: --timeout passed).",
+          "prints {\"exit_code\", \"stdout\", \"stderr\", \"duration_ms\", \"truncated\"}\n"
+          "and still exits with the command's code. Failures of moat itself use the\n"
+          "usual codes (66: no such sandbox, 75: --timeout passed, 130: interrupted).\n"
+          "When --timeout passes or moat is interrupted, the processes the command\n"
+          "started in the sandbox are killed. Each output stream is kept up to a cap\n"
+          "(64 MiB by default, the plugin's engine.max_output_bytes); past it the\n"
+          "output is cut and moat warns on stderr (-o json: \"truncated\": true).",
       .options = options,
       .positionals = {sandbox_name_positional(),
                       {.name = "cmd",

@@ -165,4 +165,11 @@ int stop_and_show(Context& ctx, StopAction action) {
   return to_int(ExitCode::ok);
 }
 
+void warn_if_truncated(Context& ctx, bool truncated, const char* what) {
+  if (!truncated) return;
+  ctx.err() << "moat: warning: " << what
+            << " was truncated at the runtime's output cap (engine.max_output_bytes, 64 MiB per stream by "
+               "default)\n";
+}
+
 }  // namespace moat::cli::commands

@@ -53,6 +53,10 @@ bool flag(const Context& ctx, const std::string& name);
 // becomes a label value, so it is checked like a sandbox name), else empty.
 std::string run_id_option(const Context& ctx, const std::string& help_for);
 
+// One line on stderr when a runtime cut output at its cap ("moat: warning:
+// <what> was truncated ...").
+void warn_if_truncated(Context& ctx, bool truncated, const char* what);
+
 // The NAME positional every `moat sandbox <verb> NAME` command takes.
 Positional sandbox_name_positional();
 

@@ -117,6 +117,8 @@ class Validator {
       } else if (key == "timeout_s") {
         if (!value.is_number()) wrong_type(here, "a number", value);
         if (!(value.get<double>() > 0)) fail(here, fmt::format("expected a positive number, got {}", value.dump()));
+      } else if (key == "max_output_bytes") {
+        if (!value.is_number_unsigned()) wrong_type(here, "a number of bytes >= 0", value);
       } else {
         warn(here, "unknown key, ignored");
       }
@@ -197,10 +199,11 @@ std::vector<fs::path> to_paths(const json& array) {
 json Config::plugin_config(std::string_view id) const {
   json section = json::object();
   if (auto it = plugins.find(std::string(id)); it != plugins.end()) section = *it;
-  if ((engine.socket || engine.timeout_s) && !section.contains("engine")) {
+  if ((engine.socket || engine.timeout_s || engine.max_output_bytes) && !section.contains("engine")) {
     json e = json::object();
     if (engine.socket) e["socket"] = *engine.socket;
     if (engine.timeout_s) e["timeout_s"] = *engine.timeout_s;
+    if (engine.max_output_bytes) e["max_output_bytes"] = *engine.max_output_bytes;
     section["engine"] = std::move(e);
   }
   return section;
@@ -260,6 +263,7 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
   if (auto it = merged.find("engine"); it != merged.end()) {
     if (auto s = it->find("socket"); s != it->end()) config.engine.socket = s->get<std::string>();
     if (auto t = it->find("timeout_s"); t != it->end()) config.engine.timeout_s = t->get<double>();
+    if (auto m = it->find("max_output_bytes"); m != it->end()) config.engine.max_output_bytes = m->get<std::uint64_t>();
   }
   if (auto it = merged.find("policy"); it != merged.end()) {
     PolicyConfig& p = config.policy;

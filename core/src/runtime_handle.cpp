@@ -181,8 +181,8 @@ SandboxInfo RuntimeHandle::inspect(const std::string& name) {
   return convert<SandboxInfo>(call("sandbox_inspect", {{"name", name}}), id(), "sandbox_inspect");
 }
 
-LogsResult RuntimeHandle::logs(const std::string& name) {
-  return convert<LogsResult>(call("sandbox_logs", {{"name", name}}), id(), "sandbox_logs");
+LogsResult RuntimeHandle::logs(const std::string& name, std::optional<std::uint64_t> tail) {
+  return convert<LogsResult>(call("sandbox_logs", nlohmann::json(LogsRequest{name, tail})), id(), "sandbox_logs");
 }
 
 std::vector<SandboxInfo> RuntimeHandle::list() {

@@ -212,6 +212,15 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   } catch (const Cancelled&) {
     rollback("an interruption");
     throw;
+  } catch (const moat::Error& e) {
+    // A start that gave up waiting (an inner dockerd) because of the
+    // interruption is an interruption too.
+    if (!(cancelled_ && cancelled_())) {
+      rollback("a failed start");
+      throw;
+    }
+    rollback("an interruption");
+    throw Cancelled("interrupted while sandbox '" + spec.name + "' started (" + e.what() + "); it was removed again");
   } catch (...) {
     rollback("a failed start");
     throw;
@@ -286,10 +295,29 @@ void SandboxService::remove(const std::string& name) {
   owners_.erase(name);
 }
 
+namespace {
+
+// Runs a long plugin call; when it fails after the cancellation was asked for
+// (the runtime stopped waiting, and killed what an exec started), that is an
+// interruption, not a failure.
+template <typename Op>
+auto interruptible(const std::function<bool()>& cancelled, Op&& op) {
+  try {
+    return op();
+  } catch (const moat::Error& e) {
+    if (cancelled && cancelled()) throw Cancelled(e.what());
+    throw;
+  }
+}
+
+}  // namespace
+
 ExecResult SandboxService::exec(const ExecRequest& request) {
-  return on_owner(
-      request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
-      [&](RuntimeHandle& h) { return h.exec(request); });
+  return interruptible(cancelled_, [&] {
+    return on_owner(
+        request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+        [&](RuntimeHandle& h) { return h.exec(request); });
+  });
 }
 
 SandboxInfo SandboxService::inspect(const std::string& name) {
@@ -302,9 +330,12 @@ SandboxInfo SandboxService::inspect(const std::string& name) {
       [&](RuntimeHandle& h) { return h.inspect(name); });
 }
 
-LogsResult SandboxService::logs(const std::string& name) {
-  return on_owner(
-      name, owners_, [&]() -> RuntimeHandle& { return owner(name); }, [&](RuntimeHandle& h) { return h.logs(name); });
+LogsResult SandboxService::logs(const std::string& name, std::optional<std::uint64_t> tail) {
+  return interruptible(cancelled_, [&] {
+    return on_owner(
+        name, owners_, [&]() -> RuntimeHandle& { return owner(name); },
+        [&](RuntimeHandle& h) { return h.logs(name, tail); });
+  });
 }
 
 SandboxListing SandboxService::list() {

@@ -41,9 +41,9 @@ struct Capabilities {
 
 struct ProbeResult {
   bool available = false;
-  std::string reason;          // why not available (empty when available)
-  std::string version;         // the runtime's own version string, when known
-  std::string engine_runtime;  // the name the engine knows it by (e.g. "runsc")
+  std::string reason;                                 // why not available (empty when available)
+  std::string version;                                // the runtime's own version string, when known
+  std::string engine_runtime;                         // the name the engine knows it by (e.g. "runsc")
   nlohmann::json details = nlohmann::json::object();  // checks that ran and what they saw
 };
 
@@ -58,16 +58,16 @@ struct SandboxSpec {
   std::string name;     // [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per engine
   std::string runtime;  // plugin id; empty = the configured default
   std::string image;
-  std::string hostname;                       // defaults to name
-  std::string user;                           // home owner; no '/' and not '.' or '..'
+  std::string hostname;  // defaults to name
+  std::string user;      // home owner; no '/' and not '.' or '..'
   std::map<std::string, std::string> env;
-  std::map<std::string, std::string> labels;  // the host adds moat.* labels
-  std::string network;                        // engine network; empty = engine default
-  std::string workspace;                      // host dir bound at /workspace
-  std::string home;                           // host dir bound at the user's home
-  std::vector<Mount> mounts;                  // -v and --volume
-  std::vector<std::string> command;           // the main process; empty = keep-alive
-  bool dind = false;                          // prepare Docker-in-Docker
+  std::map<std::string, std::string> labels;          // the host adds moat.* labels
+  std::string network;                                // engine network; empty = engine default
+  std::string workspace;                              // host dir bound at /workspace
+  std::string home;                                   // host dir bound at the user's home
+  std::vector<Mount> mounts;                          // -v and --volume
+  std::vector<std::string> command;                   // the main process; empty = keep-alive
+  bool dind = false;                                  // prepare Docker-in-Docker
   nlohmann::json options = nlohmann::json::object();  // runtime-specific extras
 };
 
@@ -77,7 +77,7 @@ struct SandboxInfo {
   std::string runtime;         // plugin id
   std::string engine_runtime;  // what the engine really ran it with
   std::string image;
-  std::string state;           // "created", "running", "exited", ...
+  std::string state;  // "created", "running", "exited", ...
   bool running = false;
   std::map<std::string, std::string> labels;
   std::vector<Mount> mounts;
@@ -98,6 +98,9 @@ struct ExecResult {
   std::string stdout_data;
   std::string stderr_data;
   double duration_ms = 0;
+  // stdout or stderr went past the runtime's output cap and was cut there
+  // (Docker-backed runtimes: engine.max_output_bytes, 64 MiB per stream).
+  bool truncated = false;
 };
 
 // What a sandbox's main process has written (sandbox_logs). Not an
@@ -105,6 +108,14 @@ struct ExecResult {
 struct LogsResult {
   std::string stdout_data;
   std::string stderr_data;
+  bool truncated = false;  // as in ExecResult
+};
+
+// sandbox_logs's request: {"name", "tail"?}. A plugin that knows no `tail`
+// ignores it (and returns the whole log).
+struct LogsRequest {
+  std::string name;
+  std::optional<std::uint64_t> tail;  // only the last N lines
 };
 
 // ---- JSON wire format -------------------------------------------------------
@@ -161,10 +172,10 @@ inline void from_json(const nlohmann::json& j, Mount& m) {
 }
 
 inline void to_json(nlohmann::json& j, const SandboxSpec& s) {
-  j = {{"name", s.name},         {"runtime", s.runtime},     {"image", s.image},   {"hostname", s.hostname},
-       {"user", s.user},         {"env", s.env},             {"labels", s.labels}, {"network", s.network},
-       {"workspace", s.workspace}, {"home", s.home},         {"mounts", s.mounts}, {"command", s.command},
-       {"dind", s.dind},         {"options", s.options}};
+  j = {{"name", s.name},           {"runtime", s.runtime}, {"image", s.image},   {"hostname", s.hostname},
+       {"user", s.user},           {"env", s.env},         {"labels", s.labels}, {"network", s.network},
+       {"workspace", s.workspace}, {"home", s.home},       {"mounts", s.mounts}, {"command", s.command},
+       {"dind", s.dind},           {"options", s.options}};
 }
 inline void from_json(const nlohmann::json& j, SandboxSpec& s) {
   detail::get_opt(j, "name", s.name);
@@ -184,8 +195,10 @@ inline void from_json(const nlohmann::json& j, SandboxSpec& s) {
 }
 
 inline void to_json(nlohmann::json& j, const SandboxInfo& s) {
-  j = {{"name", s.name},       {"id", s.id},           {"runtime", s.runtime}, {"engine_runtime", s.engine_runtime},
-       {"image", s.image},     {"state", s.state},     {"running", s.running}, {"labels", s.labels},
+  j = {{"name", s.name},       {"id", s.id},
+       {"runtime", s.runtime}, {"engine_runtime", s.engine_runtime},
+       {"image", s.image},     {"state", s.state},
+       {"running", s.running}, {"labels", s.labels},
        {"mounts", s.mounts},   {"networks", s.networks}};
 }
 inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
@@ -202,7 +215,8 @@ inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
 }
 
 inline void to_json(nlohmann::json& j, const ExecRequest& r) {
-  j = {{"name", r.name}, {"argv", r.argv}, {"env", r.env}, {"workdir", r.workdir}, {"user", r.user}, {"timeout_s", r.timeout_s}};
+  j = {{"name", r.name},       {"argv", r.argv}, {"env", r.env},
+       {"workdir", r.workdir}, {"user", r.user}, {"timeout_s", r.timeout_s}};
 }
 inline void from_json(const nlohmann::json& j, ExecRequest& r) {
   detail::get_opt(j, "name", r.name);
@@ -214,21 +228,36 @@ inline void from_json(const nlohmann::json& j, ExecRequest& r) {
 }
 
 inline void to_json(nlohmann::json& j, const ExecResult& r) {
-  j = {{"exit_code", r.exit_code}, {"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"duration_ms", r.duration_ms}};
+  j = {{"exit_code", r.exit_code},
+       {"stdout", r.stdout_data},
+       {"stderr", r.stderr_data},
+       {"duration_ms", r.duration_ms},
+       {"truncated", r.truncated}};
 }
 inline void from_json(const nlohmann::json& j, ExecResult& r) {
   detail::get_opt(j, "exit_code", r.exit_code);
   detail::get_opt(j, "stdout", r.stdout_data);
   detail::get_opt(j, "stderr", r.stderr_data);
   detail::get_opt(j, "duration_ms", r.duration_ms);
+  detail::get_opt(j, "truncated", r.truncated);
 }
 
 inline void to_json(nlohmann::json& j, const LogsResult& r) {
-  j = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}};
+  j = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"truncated", r.truncated}};
 }
 inline void from_json(const nlohmann::json& j, LogsResult& r) {
   detail::get_opt(j, "stdout", r.stdout_data);
   detail::get_opt(j, "stderr", r.stderr_data);
+  detail::get_opt(j, "truncated", r.truncated);
+}
+
+inline void to_json(nlohmann::json& j, const LogsRequest& r) {
+  j = {{"name", r.name}};
+  if (r.tail) j["tail"] = *r.tail;
+}
+inline void from_json(const nlohmann::json& j, LogsRequest& r) {
+  detail::get_opt(j, "name", r.name);
+  if (auto it = j.find("tail"); it != j.end() && it->is_number_unsigned()) r.tail = it->get<std::uint64_t>();
 }
 
 }  // namespace moat

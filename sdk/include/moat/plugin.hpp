@@ -24,15 +24,15 @@
 //   void        remove_sandbox(const std::string& name)
 //   ExecResult  exec_sandbox(const ExecRequest&)
 //   SandboxInfo inspect_sandbox(const std::string& name)
-//   LogsResult  sandbox_logs(const std::string& name)
+//   LogsResult  sandbox_logs(const LogsRequest&)   (or (const std::string& name): no tail)
 //   std::vector<SandboxInfo> list_sandboxes()
 //   void        connect_network(const std::string& name, const std::string& network)
 //   void        disconnect_network(const std::string& name, const std::string& network)
 #pragma once
 
+#include <moat/plugin_abi.h>
 #include <moat/error.hpp>
 #include <moat/model.hpp>
-#include <moat/plugin_abi.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -81,7 +81,9 @@ inline char* dup_string(const std::string& s) {
 }
 
 // Command output may be any bytes; replace invalid UTF-8 instead of throwing.
-inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+inline std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 inline moat_status fail(char** response, moat_status status, const std::string& message) {
   if (response != nullptr) *response = dup_string(dump(nlohmann::json{{"message", message}}));
@@ -147,15 +149,16 @@ struct Adapter {
   static double timeout_of(const nlohmann::json& req) { return req.value("timeout_s", 10.0); }
 
   static moat_op_fn create_sandbox() {
-    if constexpr (requires(Impl& i, const SandboxSpec& s) { i.create_sandbox(s); }) {
+    if constexpr (requires(Impl & i, const SandboxSpec& s) { i.create_sandbox(s); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
-        return guarded(out, [&] { return nlohmann::json(self(p).create_sandbox(parse_request(in).get<SandboxSpec>())); });
+        return guarded(out,
+                       [&] { return nlohmann::json(self(p).create_sandbox(parse_request(in).get<SandboxSpec>())); });
       };
     }
     return nullptr;
   }
   static moat_op_fn start_sandbox() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.start_sandbox(n); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.start_sandbox(n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] { return nlohmann::json(self(p).start_sandbox(name_of(parse_request(in)))); });
       };
@@ -163,7 +166,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn stop_sandbox() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.stop_sandbox(n, 1.0); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.stop_sandbox(n, 1.0); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] {
           auto req = parse_request(in);
@@ -175,7 +178,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn restart_sandbox() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.restart_sandbox(n, 1.0); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.restart_sandbox(n, 1.0); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] {
           auto req = parse_request(in);
@@ -187,7 +190,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn remove_sandbox() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.remove_sandbox(n); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.remove_sandbox(n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] {
           self(p).remove_sandbox(name_of(parse_request(in)));
@@ -198,7 +201,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn exec_sandbox() {
-    if constexpr (requires(Impl& i, const ExecRequest& r) { i.exec_sandbox(r); }) {
+    if constexpr (requires(Impl & i, const ExecRequest& r) { i.exec_sandbox(r); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] { return nlohmann::json(self(p).exec_sandbox(parse_request(in).get<ExecRequest>())); });
       };
@@ -206,7 +209,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn inspect_sandbox() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.inspect_sandbox(n); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.inspect_sandbox(n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] { return nlohmann::json(self(p).inspect_sandbox(name_of(parse_request(in)))); });
       };
@@ -214,7 +217,16 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn sandbox_logs() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.sandbox_logs(n); }) {
+    if constexpr (requires(Impl & i, const LogsRequest& r) { i.sandbox_logs(r); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out, [&] {
+          const nlohmann::json request = parse_request(in);
+          LogsRequest r = request.get<LogsRequest>();
+          r.name = name_of(request);
+          return nlohmann::json(self(p).sandbox_logs(r));
+        });
+      };
+    } else if constexpr (requires(Impl & i, const std::string& n) { i.sandbox_logs(n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] { return nlohmann::json(self(p).sandbox_logs(name_of(parse_request(in)))); });
       };
@@ -222,7 +234,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn list_sandboxes() {
-    if constexpr (requires(Impl& i) { i.list_sandboxes(); }) {
+    if constexpr (requires(Impl & i) { i.list_sandboxes(); }) {
       return [](moat_plugin* p, const char*, char** out) noexcept {
         return guarded(out, [&] { return nlohmann::json(self(p).list_sandboxes()); });
       };
@@ -230,7 +242,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn connect_network() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.connect_network(n, n); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.connect_network(n, n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] {
           auto req = parse_request(in);
@@ -242,7 +254,7 @@ struct Adapter {
     return nullptr;
   }
   static moat_op_fn disconnect_network() {
-    if constexpr (requires(Impl& i, const std::string& n) { i.disconnect_network(n, n); }) {
+    if constexpr (requires(Impl & i, const std::string& n) { i.disconnect_network(n, n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
         return guarded(out, [&] {
           auto req = parse_request(in);
@@ -288,11 +300,11 @@ struct Adapter {
 }  // namespace moat::sdk
 
 // Defines the plugin's exported entry point. Use once, in one .cpp file.
-#define MOAT_PLUGIN_DEFINE(ImplClass, ID, VERSION, DESCRIPTION)                                                   \
-  extern "C" MOAT_PLUGIN_EXPORT const moat_plugin_descriptor* moat_plugin_entry_v1(uint32_t, uint32_t) {          \
-    static const moat_plugin_descriptor descriptor = ::moat::sdk::detail::Adapter<ImplClass>::make_descriptor(    \
-        ID, VERSION, DESCRIPTION, [](const moat_host_api* host, const char* config, char** error) noexcept {      \
-          return ::moat::sdk::detail::Adapter<ImplClass>::create(host, config, error, ID);                        \
-        });                                                                                                       \
-    return &descriptor;                                                                                           \
+#define MOAT_PLUGIN_DEFINE(ImplClass, ID, VERSION, DESCRIPTION)                                                \
+  extern "C" MOAT_PLUGIN_EXPORT const moat_plugin_descriptor* moat_plugin_entry_v1(uint32_t, uint32_t) {       \
+    static const moat_plugin_descriptor descriptor = ::moat::sdk::detail::Adapter<ImplClass>::make_descriptor( \
+        ID, VERSION, DESCRIPTION, [](const moat_host_api* host, const char* config, char** error) noexcept {   \
+          return ::moat::sdk::detail::Adapter<ImplClass>::create(host, config, error, ID);                     \
+        });                                                                                                    \
+    return &descriptor;                                                                                        \
   }

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <random>
 #include <string_view>
 #include <thread>
 
@@ -161,6 +162,62 @@ std::pair<std::string, std::string> split_reference(const std::string& reference
   return {reference, "latest"};
 }
 
+// Appends demuxed output to an ExecOutput, keeping at most `cap` bytes of
+// each stream (0 = no cap) and noting when something was dropped.
+class CappedOutput {
+ public:
+  CappedOutput(ExecOutput& output, std::size_t cap) : output_(output), cap_(cap) {}
+  void add(StreamKind kind, std::string_view piece) {
+    std::string& to = kind == StreamKind::stderr_stream ? output_.stderr_data : output_.stdout_data;
+    if (cap_ > 0 && piece.size() > cap_ - std::min(cap_, to.size())) {
+      piece = piece.substr(0, cap_ - std::min(cap_, to.size()));
+      output_.truncated = true;
+    }
+    to.append(piece);
+  }
+
+ private:
+  ExecOutput& output_;
+  std::size_t cap_;
+};
+
+struct ExecRun {
+  std::string exec_id;
+  ExecOutput output;
+};
+
+// A token no other exec of this process or another shares: 64 random bits
+// and a counter, fixed width (no token is a prefix of another).
+std::string exec_token() {
+  static std::atomic<unsigned> counter{0};
+  static const std::uint64_t seed = [] {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device();
+  }();
+  char text[40];
+  std::snprintf(text, sizeof text, "%016llx-%08x", static_cast<unsigned long long>(seed), counter.fetch_add(1));
+  return text;
+}
+
+// Kills every process whose environment holds MOAT_EXEC_ID=$1, a few rounds
+// so that children forked meanwhile go too. Needs only sh, cat and kill:
+// $(cat environ) drops the NULs, and the token's fixed width makes a
+// substring match exact. Zombies have an empty environ and are not matched.
+constexpr const char* kKillExec = R"sh(t="MOAT_EXEC_ID=$1"; n=0
+while [ $n -lt 10 ]; do
+  found=
+  for d in /proc/[0-9]*; do
+    p=${d#/proc/}
+    [ "$p" = "$$" ] && continue
+    case "$(cat "$d/environ" 2>/dev/null)" in *"$t"*) kill -KILL "$p" 2>/dev/null && found=1 ;; esac
+  done
+  [ -z "$found" ] && exit 0
+  n=$((n+1))
+  sleep 0.1 2>/dev/null || sleep 1
+done
+exit 1
+)sh";
+
 }  // namespace
 
 ClientOptions ClientOptions::from_environment() {
@@ -197,9 +254,13 @@ struct DockerClient::Impl {
 
   [[nodiscard]] std::string socket_url() const { return "unix://" + options.socket_path; }
 
+  // The transport failure as an EngineError; a cancellation is thrown as
+  // EngineInterrupted right away.
   [[nodiscard]] EngineError translate(const TransportError& e, const HttpRequest& request,
                                       std::chrono::milliseconds timeout) const {
     switch (e.kind()) {
+      case TransportError::Kind::cancelled:
+        throw EngineInterrupted("Docker engine request " + request.method + " " + request.target + " was interrupted");
       case TransportError::Kind::connect:
         return {MOAT_E_UNAVAILABLE, 0,
                 "cannot reach the Docker engine at " + socket_url() + " (" + e.what() +
@@ -240,14 +301,19 @@ struct DockerClient::Impl {
   }
 
   // One request on a pooled keep-alive connection (each in-flight request has
-  // a connection of its own, so a long wait never blocks other calls).
-  HttpResponse send(const HttpRequest& request, Clock::time_point deadline, std::chrono::milliseconds timeout) {
+  // a connection of its own, so a long wait never blocks other calls). A
+  // `cancellable` request asks options.cancelled while it waits. With
+  // `on_body`, a 2xx body is streamed to it instead of kept.
+  HttpResponse send(const HttpRequest& request, Clock::time_point deadline, std::chrono::milliseconds timeout,
+                    bool cancellable = false, const std::function<void(std::string_view)>* on_body = nullptr) {
     for (int attempt = 0;; ++attempt) {
       auto connection = attempt == 0 ? take_idle() : nullptr;
       const bool reused = connection != nullptr;
       try {
         if (!connection) connection = open_connection(deadline);
-        HttpResponse response = connection->exchange(request, deadline);
+        connection->set_cancelled(cancellable ? options.cancelled : nullptr);
+        HttpResponse response = on_body != nullptr ? connection->exchange_streamed(request, deadline, *on_body)
+                                                   : connection->exchange(request, deadline);
         give_back(std::move(connection));
         return response;
       } catch (const TransportError& e) {
@@ -259,10 +325,18 @@ struct DockerClient::Impl {
     }
   }
 
-  HttpResponse send(const HttpRequest& request, std::chrono::milliseconds timeout = {}) {
+  HttpResponse send(const HttpRequest& request, std::chrono::milliseconds timeout = {}, bool cancellable = false,
+                    const std::function<void(std::string_view)>* on_body = nullptr) {
     const auto effective = timeout.count() > 0 ? timeout : options.timeout;
-    return send(request, Clock::now() + effective, effective);
+    return send(request, Clock::now() + effective, effective, cancellable, on_body);
   }
+
+  // One exec to its end: create, start (the output stream), then the exit
+  // code; transport failures come out translated.
+  void run_exec(DockerClient& client, const std::string& id, const json& create, Clock::time_point deadline,
+                std::chrono::milliseconds timeout, bool cancellable, const std::string& what, ExecRun& run);
+  // Kills what the exec carrying MOAT_EXEC_ID=`token` started; says how it went.
+  std::string kill_exec(DockerClient& client, const std::string& id, const std::string& token);
 
   [[noreturn]] static void raise(const HttpResponse& response, const HttpRequest& request) {
     std::string message = engine_message(response.body);
@@ -276,8 +350,9 @@ struct DockerClient::Impl {
   static bool ok(int status) { return status >= 200 && status < 300; }
 
   // send() that raises the engine's error for any status but 2xx and `also_ok`.
-  HttpResponse call(const HttpRequest& request, std::chrono::milliseconds timeout = {}, int also_ok = 0) {
-    HttpResponse response = send(request, timeout);
+  HttpResponse call(const HttpRequest& request, std::chrono::milliseconds timeout = {}, int also_ok = 0,
+                    bool cancellable = false) {
+    HttpResponse response = send(request, timeout, cancellable);
     if (!ok(response.status) && response.status != also_ok) raise(response, request);
     return response;
   }
@@ -393,7 +468,7 @@ int64_t DockerClient::wait_container(const std::string& id, const std::string& c
                                      std::chrono::milliseconds timeout) {
   const auto request =
       post(versioned(*this, "/containers/" + segment(id) + "/wait" + Query().add("condition", condition).str()));
-  const auto response = impl_->call(request, timeout);
+  const auto response = impl_->call(request, timeout, 0, true);
   const json body = parse_json(response, request);
   const json& message = member(member(body, "Error"), "Message");
   if (message.is_string() && !message.get_ref<const std::string&>().empty())
@@ -434,31 +509,32 @@ std::vector<json> DockerClient::list_containers(const LabelFilter& labels, bool 
   return body.is_array() ? body.get<std::vector<json>>() : std::vector<json>{};
 }
 
-ExecOutput DockerClient::logs(const std::string& id) {
-  const auto request = get(
-      versioned(*this, "/containers/" + segment(id) + "/logs" + Query().add("stdout", "1").add("stderr", "1").str()));
-  const auto response = impl_->call(request);
-  // API 1.42+ says which framing it used; 1.41 does not, and the framing then
-  // follows the container's Tty setting.
-  const std::string type = response.header("Content-Type");
-  bool multiplexed = true;
-  if (type.find("vnd.docker.raw-stream") != std::string::npos) {
-    multiplexed = false;
-  } else if (type.find("vnd.docker.multiplexed-stream") == std::string::npos) {
-    const json container = inspect_container(id);
-    multiplexed = !bool_at(member(container, "Config"), "Tty", false);
-  }
+ExecOutput DockerClient::logs(const std::string& id, const LogsOptions& options) {
+  Query query;
+  query.add("stdout", "1").add("stderr", "1");
+  if (options.tail) query.add("tail", std::to_string(*options.tail));
+  // The framing follows the container's Tty setting (API 1.42+ also names it
+  // in Content-Type, 1.41 does not); the body is streamed, so it is decided
+  // before the first byte.
+  const json container = inspect_container(id);
+  const bool multiplexed = !bool_at(member(container, "Config"), "Tty", false);
+  const auto request = get(versioned(*this, "/containers/" + segment(id) + "/logs" + query.str()));
   ExecOutput output;
-  if (!multiplexed) {
-    output.stdout_data = response.body;
-    return output;
-  }
+  CappedOutput sink(output, impl_->options.max_output_bytes);
+  StreamDemux demux([&sink](StreamKind kind, std::string_view piece) { sink.add(kind, piece); });
+  const std::function<void(std::string_view)> on_body = [&](std::string_view bytes) {
+    if (multiplexed) {
+      demux.feed(bytes);
+    } else {
+      sink.add(StreamKind::stdout_stream, bytes);
+    }
+  };
   try {
-    auto streams = demux_all(response.body);
-    output.stdout_data = std::move(streams.stdout_data);
-    output.stderr_data = std::move(streams.stderr_data);
+    const auto response = impl_->send(request, {}, true, &on_body);
+    if (!Impl::ok(response.status)) Impl::raise(response, request);
+    if (multiplexed) demux.finish();
   } catch (const StreamError& e) {
-    throw EngineError(MOAT_E_FAILED, response.status, "logs of " + id + ": " + e.what());
+    throw EngineError(MOAT_E_FAILED, 200, "logs of " + id + ": " + e.what());
   }
   return output;
 }
@@ -468,62 +544,98 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
   auto& d = *impl_;
   const auto timeout = options.timeout.count() > 0 ? options.timeout : d.options.timeout;
   const auto deadline = Clock::now() + timeout;
-  const auto timed_out = [&] {
-    return EngineError(MOAT_E_TIMEOUT, 0,
-                       "exec of `" + argv_text(argv) + "` in container " + id + " did not finish within " +
-                           std::to_string(timeout.count()) + " ms (the process may still be running in the container)");
-  };
+  const std::string what = "exec of `" + argv_text(argv) + "` in container " + id;
+  const std::string token = exec_token();
 
   json create = {{"AttachStdin", false}, {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", argv}};
-  if (!options.env.empty()) create["Env"] = options.env;
+  std::vector<std::string> env = options.env;
+  env.push_back("MOAT_EXEC_ID=" + token);
+  create["Env"] = env;
   if (!options.workdir.empty()) create["WorkingDir"] = options.workdir;
   if (!options.user.empty()) create["User"] = options.user;
 
+  ExecRun run;
   try {
-    const auto create_request = post(versioned(*this, "/containers/" + segment(id) + "/exec"), &create);
-    const auto created = d.send(create_request, deadline, timeout);
-    if (!Impl::ok(created.status)) Impl::raise(created, create_request);
-    const std::string exec_id = required_string(parse_json(created, create_request), "Id", created, create_request);
-
-    ExecOutput output;
-    StreamDemux demux([&output](StreamKind kind, std::string_view piece) {
-      (kind == StreamKind::stderr_stream ? output.stderr_data : output.stdout_data).append(piece);
-    });
-    const json start = {{"Detach", false}, {"Tty", false}};
-    const auto start_request = post(versioned(*this, "/exec/" + segment(exec_id) + "/start"), &start);
-    try {
-      // A dedicated connection: after the hijack it belongs to this stream.
-      auto connection = d.open_connection(deadline);
-      const auto started = connection->exchange_hijacked(start_request, deadline,
-                                                         [&demux](std::string_view bytes) { demux.feed(bytes); });
-      if (started.status != 101 && started.status != 200) Impl::raise(started, start_request);
-      demux.finish();
-    } catch (const TransportError& e) {
-      throw d.translate(e, start_request, timeout);
-    } catch (const StreamError& e) {
-      throw EngineError(MOAT_E_FAILED, 0, "exec of `" + argv_text(argv) + "` in container " + id + ": " + e.what());
-    }
-
-    // The stream ends when the process closes its output; the engine records
-    // the exit code a moment later, so poll briefly while it says Running.
-    const auto inspect_request = get(versioned(*this, "/exec/" + segment(exec_id) + "/json"));
-    auto pause = std::chrono::milliseconds(1);
-    for (;;) {
-      const auto inspected = d.send(inspect_request, deadline, timeout);
-      if (!Impl::ok(inspected.status)) Impl::raise(inspected, inspect_request);
-      const json state = parse_json(inspected, inspect_request);
-      if (!bool_at(state, "Running", false)) {
-        const json& code = member(state, "ExitCode");
-        output.exit_code = code.is_number_integer() ? code.get<int>() : -1;
-        return output;
-      }
-      if (Clock::now() + pause >= deadline) throw timed_out();
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(50));
-    }
+    d.run_exec(*this, id, create, deadline, timeout, true, what, run);
+    return std::move(run.output);
+  } catch (const EngineInterrupted&) {
+    const std::string killed = d.kill_exec(*this, id, token);
+    throw EngineInterrupted(what + " was interrupted; " + killed);
   } catch (const EngineError& e) {
-    if (e.status() == MOAT_E_TIMEOUT) throw timed_out();
-    throw;
+    if (e.status() != MOAT_E_TIMEOUT) throw;
+    const std::string killed = d.kill_exec(*this, id, token);
+    throw EngineError(MOAT_E_TIMEOUT, 0,
+                      what + " did not finish within " + std::to_string(timeout.count()) + " ms; " + killed);
+  }
+}
+
+std::string DockerClient::Impl::kill_exec(DockerClient& client, const std::string& id, const std::string& token) {
+  // Not cancellable, and a deadline of its own: this is the cleanup.
+  const auto timeout = std::min(options.timeout, std::chrono::milliseconds(15000));
+  const json create = {{"AttachStdin", false}, {"AttachStdout", true},
+                       {"AttachStderr", true}, {"Tty", false},
+                       {"User", "0"},          {"Cmd", {"/bin/sh", "-c", kKillExec, "moat-exec-kill", token}}};
+  ExecRun run;
+  try {
+    run_exec(client, id, create, Clock::now() + timeout, timeout, false, "killing an exec", run);
+  } catch (const moat::Error& e) {
+    return std::string("its processes could not be killed: ") + e.what();
+  }
+  if (run.output.exit_code != 0) {
+    return "its processes could not be killed (the kill script exited with " + std::to_string(run.output.exit_code) +
+           ": " + support::trim(run.output.stderr_data) + ")";
+  }
+  return "its processes were killed";
+}
+
+void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, const json& create,
+                                  Clock::time_point deadline, std::chrono::milliseconds timeout, bool cancellable,
+                                  const std::string& what, ExecRun& run) {
+  auto& d = *this;
+  const auto timed_out = [&] {
+    return EngineError(MOAT_E_TIMEOUT, 0, what + " did not finish within " + std::to_string(timeout.count()) + " ms");
+  };
+  const auto create_request = post(versioned(client, "/containers/" + segment(id) + "/exec"), &create);
+  const auto created = d.send(create_request, deadline, timeout, cancellable);
+  if (!Impl::ok(created.status)) Impl::raise(created, create_request);
+  run.exec_id = required_string(parse_json(created, create_request), "Id", created, create_request);
+
+  ExecOutput& output = run.output;
+  CappedOutput sink(output, d.options.max_output_bytes);
+  StreamDemux demux([&sink](StreamKind kind, std::string_view piece) { sink.add(kind, piece); });
+  const json start = {{"Detach", false}, {"Tty", false}};
+  const auto start_request = post(versioned(client, "/exec/" + segment(run.exec_id) + "/start"), &start);
+  try {
+    // A dedicated connection: after the hijack it belongs to this stream.
+    auto connection = d.open_connection(deadline);
+    if (cancellable) connection->set_cancelled(d.options.cancelled);
+    const auto started =
+        connection->exchange_hijacked(start_request, deadline, [&demux](std::string_view bytes) { demux.feed(bytes); });
+    if (started.status != 101 && started.status != 200) Impl::raise(started, start_request);
+    demux.finish();
+  } catch (const TransportError& e) {
+    throw d.translate(e, start_request, timeout);
+  } catch (const StreamError& e) {
+    throw EngineError(MOAT_E_FAILED, 0, what + ": " + e.what());
+  }
+
+  // The stream ends when the process closes its output; the engine records
+  // the exit code a moment later, so poll briefly while it says Running.
+  const auto inspect_request = get(versioned(client, "/exec/" + segment(run.exec_id) + "/json"));
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    const auto inspected = d.send(inspect_request, deadline, timeout, cancellable);
+    if (!Impl::ok(inspected.status)) Impl::raise(inspected, inspect_request);
+    const json state = parse_json(inspected, inspect_request);
+    if (!bool_at(state, "Running", false)) {
+      const json& code = member(state, "ExitCode");
+      output.exit_code = code.is_number_integer() ? code.get<int>() : -1;
+      return;
+    }
+    if (Clock::now() + pause >= deadline) throw timed_out();
+    if (cancellable && d.options.cancelled && d.options.cancelled()) throw EngineInterrupted(what + " was interrupted");
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
 }
 
@@ -602,7 +714,7 @@ void DockerClient::import_image(const std::string& tar_path, const std::string& 
   query.add("fromSrc", "-").add("repo", repo).add("tag", tag);
   for (const auto& change : changes) query.add("changes", change);
   HttpRequest request{"POST", versioned(*this, "/images/create" + query.str()), "application/x-tar", "", tar_path};
-  const auto response = impl_->call(request, timeout);
+  const auto response = impl_->call(request, timeout, 0, true);
   // 200 is sent before the import runs: failures can arrive in-band.
   if (const auto error = find_stream_error(response.body)) {
     throw EngineError(MOAT_E_FAILED, response.status, "importing " + tar_path + " as " + repo_tag + ": " + *error);

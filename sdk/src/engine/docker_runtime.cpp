@@ -292,17 +292,21 @@ ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
   result.exit_code = out.exit_code;
   result.stdout_data = std::move(out.stdout_data);
   result.stderr_data = std::move(out.stderr_data);
+  result.truncated = out.truncated;
   result.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 
 SandboxInfo DockerRuntime::inspect_sandbox(const std::string& name) { return to_info(inspect_owned(name)); }
 
-LogsResult DockerRuntime::sandbox_logs(const std::string& name) {
-  ExecOutput out = with_id(name, [&](const std::string& id) { return client_.logs(id); });
+LogsResult DockerRuntime::sandbox_logs(const LogsRequest& request) {
+  LogsOptions options;
+  options.tail = request.tail;
+  ExecOutput out = with_id(request.name, [&](const std::string& id) { return client_.logs(id, options); });
   LogsResult result;
   result.stdout_data = std::move(out.stdout_data);
   result.stderr_data = std::move(out.stderr_data);
+  result.truncated = out.truncated;
   return result;
 }
 

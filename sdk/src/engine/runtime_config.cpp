@@ -32,6 +32,11 @@ DockerRuntime::DockerRuntime(moat::sdk::Host host, const json& config, std::stri
       invalid(plugin_id_ + ".engine.timeout_s: expected a positive number of seconds");
     client_options_.timeout = std::chrono::milliseconds(static_cast<long long>(it->get<double>() * 1000));
   }
+  if (auto it = engine.find("max_output_bytes"); it != engine.end() && !it->is_null()) {
+    if (!it->is_number_unsigned())
+      invalid(plugin_id_ + ".engine.max_output_bytes: expected a number of bytes >= 0 (0: no cap)");
+    client_options_.max_output_bytes = it->get<std::size_t>();
+  }
   if (auto it = engine.find("api_version"); it != engine.end() && !it->is_null()) {
     if (!it->is_string()) invalid(plugin_id_ + ".engine.api_version: expected a string such as \"1.41\"");
     client_options_.api_version = it->get<std::string>();
@@ -46,6 +51,9 @@ DockerRuntime::DockerRuntime(moat::sdk::Host host, const json& config, std::stri
   probe_timeout_ = std::chrono::seconds(static_cast<long long>(config_number("probe_timeout_s", 30)));
   if (dind_timeout_.count() <= 0 || probe_timeout_.count() <= 0)
     invalid(plugin_id_ + ": dind_timeout_s and probe_timeout_s must be at least 1");
+  // Long engine calls (exec, container waits, logs, imports) end early when
+  // the host says the operation was cancelled.
+  client_options_.cancelled = [host = host_] { return host.cancelled(); };
   client_ = DockerClient(client_options_);
 }
 

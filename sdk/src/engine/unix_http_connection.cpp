@@ -17,6 +17,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -106,6 +107,7 @@ struct UnixHttpConnection::Impl {
   beast::flat_buffer buffer;
   bool open = false;
   bool keep_alive = false;
+  std::function<bool()> cancelled;
 
   void close() noexcept {
     error_code ignored;
@@ -116,14 +118,26 @@ struct UnixHttpConnection::Impl {
   }
 
   // Runs the io_context until the started operation set `done`, or closes the
-  // socket and throws once the deadline passes.
+  // socket and throws once the deadline passes or the cancellation check
+  // (asked every tick) says stop.
   void run(const bool& done, Clock::time_point deadline) {
-    io.restart();
-    io.run_until(deadline);
-    if (done) return;
+    static constexpr auto tick = std::chrono::milliseconds(100);
+    bool stop = false;
+    for (;;) {
+      const auto now = Clock::now();
+      io.restart();
+      io.run_until(cancelled ? std::min(deadline, now + tick) : deadline);
+      if (done) return;
+      if (Clock::now() >= deadline) break;
+      if (cancelled && cancelled()) {
+        stop = true;
+        break;
+      }
+    }
     close();
     io.restart();
     io.run();  // the cancelled handler runs now and touches only locals still alive here
+    if (stop) throw TransportError(TransportError::Kind::cancelled, ECANCELED, "cancelled", false);
     throw TransportError(TransportError::Kind::timeout, ETIMEDOUT, "deadline passed", false);
   }
 
@@ -179,8 +193,8 @@ struct UnixHttpConnection::Impl {
     write(message, deadline);
   }
 
-  template <class Reader>
-  void read(http::response_parser<ResponseBody>& parser, Clock::time_point deadline, Reader reader) {
+  template <class Parser, class Reader>
+  void read(Parser& parser, Clock::time_point deadline, Reader reader) {
     bool done = false;
     error_code ec;
     reader(parser, [&](const error_code& e, std::size_t) {
@@ -196,7 +210,21 @@ struct UnixHttpConnection::Impl {
     }
   }
 
-  static HttpResponse to_response(http::response_parser<ResponseBody>& parser) {
+  // A new exchange on this connection: nothing of the last one kept.
+  void begin(const HttpRequest& request, Clock::time_point deadline, bool upgrade) {
+    keep_alive = false;
+    buffer.consume(buffer.size());
+    send_request(request, deadline, upgrade);
+  }
+
+  template <class Parser>
+  void read_header(Parser& parser, Clock::time_point deadline) {
+    read(parser, deadline,
+         [this](auto& p, auto handler) { http::async_read_header(socket, buffer, p, std::move(handler)); });
+  }
+
+  template <class Parser>
+  static HttpResponse to_response(Parser& parser) {
     HttpResponse response;
     auto& message = parser.get();
     response.status = static_cast<int>(message.result_int());
@@ -206,7 +234,8 @@ struct UnixHttpConnection::Impl {
     return response;
   }
 
-  static void configure(http::response_parser<ResponseBody>& parser) {
+  template <class Parser>
+  static void configure(Parser& parser) {
     // Logs and image streams can be large; the caller's deadline bounds them.
     // Not boost::none: Boost 1.74 compares `length > body_limit_` on the
     // optional, and a disengaged optional is less than every length, so a
@@ -222,6 +251,8 @@ UnixHttpConnection::UnixHttpConnection(std::string socket_path)
 UnixHttpConnection::~UnixHttpConnection() {
   if (impl_) impl_->close();
 }
+
+void UnixHttpConnection::set_cancelled(std::function<bool()> cancelled) { impl_->cancelled = std::move(cancelled); }
 
 bool UnixHttpConnection::reusable() const noexcept {
   return impl_->open && impl_->keep_alive && impl_->buffer.size() == 0;
@@ -252,9 +283,7 @@ void UnixHttpConnection::connect(Clock::time_point deadline) {
 
 HttpResponse UnixHttpConnection::exchange(const HttpRequest& request, Clock::time_point deadline) {
   auto& d = *impl_;
-  d.keep_alive = false;
-  d.buffer.consume(d.buffer.size());
-  d.send_request(request, deadline, false);
+  d.begin(request, deadline, false);
 
   http::response_parser<ResponseBody> parser;
   Impl::configure(parser);
@@ -270,17 +299,55 @@ HttpResponse UnixHttpConnection::exchange(const HttpRequest& request, Clock::tim
   return response;
 }
 
+HttpResponse UnixHttpConnection::exchange_streamed(const HttpRequest& request, Clock::time_point deadline,
+                                                   const std::function<void(std::string_view)>& on_data) {
+  auto& d = *impl_;
+  d.begin(request, deadline, false);
+
+  http::response_parser<http::buffer_body> parser;
+  Impl::configure(parser);
+  d.read_header(parser, deadline);
+  HttpResponse response = Impl::to_response(parser);
+  const bool streamed = response.status >= 200 && response.status < 300;
+
+  std::array<char, 64 * 1024> chunk{};
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = chunk.data();
+    body.size = chunk.size();
+    bool done = false;
+    error_code ec;
+    http::async_read(d.socket, d.buffer, parser, [&](const error_code& e, std::size_t) {
+      ec = e;
+      done = true;
+    });
+    d.run(done, deadline);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      d.close();
+      throw TransportError(TransportError::Kind::io, errno_of(ec), "reading the response failed: " + ec.message(),
+                           false);
+    }
+    const std::string_view piece(chunk.data(), chunk.size() - parser.get().body().size);
+    if (streamed) {
+      if (!piece.empty()) on_data(piece);
+    } else {
+      response.body.append(piece);
+    }
+  }
+  d.keep_alive = parser.get().keep_alive();
+  if (!d.keep_alive) d.close();
+  return response;
+}
+
 HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
                                                    const std::function<void(std::string_view)>& on_data) {
   auto& d = *impl_;
-  d.keep_alive = false;
-  d.buffer.consume(d.buffer.size());
-  d.send_request(request, deadline, true);
+  d.begin(request, deadline, true);
 
   http::response_parser<ResponseBody> parser;
   Impl::configure(parser);
-  d.read(parser, deadline,
-         [&d](auto& p, auto handler) { http::async_read_header(d.socket, d.buffer, p, std::move(handler)); });
+  d.read_header(parser, deadline);
   HttpResponse response = Impl::to_response(parser);
 
   if (response.status != 101 && response.status != 200) {

@@ -6,7 +6,9 @@
 //
 // Every operation takes an absolute deadline; when it passes, the socket is
 // closed and TransportError(timeout) is thrown, so a timed-out connection is
-// never reused. Not thread-safe: one caller at a time (the client's pool hands
+// never reused. A connection given a cancellation check asks it every 100 ms
+// while it waits, and once it says yes closes the socket the same way and
+// throws TransportError(cancelled). Not thread-safe: one caller at a time (the client's pool hands
 // each connection to one request).
 #pragma once
 
@@ -45,10 +47,11 @@ struct HttpResponse {
 class TransportError : public std::runtime_error {
  public:
   enum class Kind {
-    connect,  // the socket could not be opened (missing, refused, permission)
-    timeout,  // the deadline passed
-    io,       // the connection broke mid-exchange
-    file,     // the request body file could not be read
+    connect,    // the socket could not be opened (missing, refused, permission)
+    timeout,    // the deadline passed
+    io,         // the connection broke mid-exchange
+    file,       // the request body file could not be read
+    cancelled,  // the caller's cancellation check said stop
   };
   TransportError(Kind kind, int error_value, const std::string& message, bool nothing_received)
       : std::runtime_error(message), kind_(kind), error_value_(error_value), nothing_received_(nothing_received) {}
@@ -75,6 +78,9 @@ class UnixHttpConnection {
 
   void connect(Clock::time_point deadline);
 
+  // Asked while any later operation waits (empty: never cancelled).
+  void set_cancelled(std::function<bool()> cancelled);
+
   // Sends the request and reads the whole response (chunked or not).
   HttpResponse exchange(const HttpRequest& request, Clock::time_point deadline);
 
@@ -84,6 +90,12 @@ class UnixHttpConnection {
   // Any other status is read as an ordinary response. The connection is not
   // reusable afterwards.
   HttpResponse exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
+                                 const std::function<void(std::string_view)>& on_data);
+
+  // Like exchange(), but a 2xx body is passed to `on_data` piece by piece as
+  // it arrives (never held whole); the returned response's body is then
+  // empty. Any other status is read as an ordinary response.
+  HttpResponse exchange_streamed(const HttpRequest& request, Clock::time_point deadline,
                                  const std::function<void(std::string_view)>& on_data);
 
   // Open, the last response allowed keep-alive and nothing is left unread.

@@ -14,6 +14,7 @@
 
 #include <moat/core/policy.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -49,6 +50,8 @@ class ConfigError : public std::runtime_error {
 struct EngineConfig {
   std::optional<std::string> socket;  // unset = the client's default (DOCKER_HOST, /var/run/docker.sock)
   std::optional<double> timeout_s;    // per request; unset = the client's default
+  // Cap of each exec/logs output stream held in memory; unset = 64 MiB.
+  std::optional<std::uint64_t> max_output_bytes;
 };
 
 struct Config {
@@ -66,7 +69,7 @@ struct Config {
   // The object passed to plugin `id`'s create(): its section of "plugins"
   // ({} when absent). When the top-level "engine" section sets anything and
   // the plugin section has no "engine" key of its own, the engine settings
-  // are added as "engine": {"socket", "timeout_s"} so every Docker-backed
+  // are added as "engine": {"socket", "timeout_s", "max_output_bytes"} so every Docker-backed
   // plugin talks to the engine the user configured.
   [[nodiscard]] nlohmann::json plugin_config(std::string_view id) const;
 };

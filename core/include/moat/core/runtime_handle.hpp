@@ -39,7 +39,8 @@ class RuntimeHandle {
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
   SandboxInfo inspect(const std::string& name);
-  LogsResult logs(const std::string& name);
+  // `tail`: only the last N lines (a plugin that knows no tail returns all).
+  LogsResult logs(const std::string& name, std::optional<std::uint64_t> tail = std::nullopt);
   std::vector<SandboxInfo> list();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);

@@ -69,7 +69,7 @@ class SandboxService {
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
   SandboxInfo inspect(const std::string& name);
-  LogsResult logs(const std::string& name);
+  LogsResult logs(const std::string& name, std::optional<std::uint64_t> tail = std::nullopt);
   // Every sandbox of every loaded runtime that can list.
   SandboxListing list();
 

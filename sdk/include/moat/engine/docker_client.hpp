@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,16 +39,37 @@ struct ClientOptions {
   std::string socket_path = "/var/run/docker.sock";
   std::chrono::milliseconds timeout{60000};  // per request
   std::string api_version;                   // empty = negotiate via /_ping (floor 1.41)
+  // Asked every 100 ms while a long call waits (exec, wait_container, logs,
+  // import_image); when it says yes the call ends with EngineInterrupted.
+  // Short calls (create, remove, inspect, ...) finish regardless, so cleanup
+  // after an interruption still reaches the engine. Empty = never.
+  std::function<bool()> cancelled;
+  // The most bytes of each output stream (stdout, stderr) exec and logs keep
+  // in memory; what comes past it is read and dropped, and the result says
+  // truncated. 0 = no cap.
+  std::size_t max_output_bytes = std::size_t{64} << 20;
 
   // DOCKER_HOST=unix:///path honoured; any other scheme is refused with a
   // clear error (moat speaks only to a local socket).
   static ClientOptions from_environment();
 };
 
+// A long call ended early because ClientOptions::cancelled said so.
+class EngineInterrupted : public EngineError {
+ public:
+  explicit EngineInterrupted(const std::string& message) : EngineError(MOAT_E_FAILED, 0, message) {}
+};
+
 struct ExecOutput {
   int exit_code = -1;
   std::string stdout_data;
   std::string stderr_data;
+  // A stream went past ClientOptions::max_output_bytes and was cut there.
+  bool truncated = false;
+};
+
+struct LogsOptions {
+  std::optional<std::uint64_t> tail;  // only the last N lines; nullopt = all
 };
 
 struct ExecOptions {
@@ -100,12 +122,20 @@ class DockerClient {
   std::optional<nlohmann::json> find_container(const std::string& id);  // nullopt on 404
   void remove_container(const std::string& id, bool force = true, bool remove_volumes = false);
   std::vector<nlohmann::json> list_containers(const LabelFilter& labels, bool all = true);
-  ExecOutput logs(const std::string& id);  // stdout and stderr kept apart; exit_code stays -1
+  // stdout and stderr kept apart (each capped); exit_code stays -1. Streamed:
+  // memory is bounded by the cap, not by the log's size.
+  ExecOutput logs(const std::string& id, const LogsOptions& options = {});
 
   // ---- exec ----
   // Runs argv without a TTY; stdout and stderr come back apart, with the exit
-  // code. On timeout the call fails with MOAT_E_TIMEOUT (the engine has no way
-  // to kill an exec: the process may keep running inside the container).
+  // code. On timeout the call fails with MOAT_E_TIMEOUT, when cancelled with
+  // EngineInterrupted; in both cases what the exec started is killed first.
+  // The engine has no exec-kill endpoint, so every exec carries
+  // MOAT_EXEC_ID=<token> in its environment, and a second exec (as uid 0,
+  // /bin/sh with cat and kill) SIGKILLs every process of the container whose
+  // environment holds that token: the command and all its descendants (those
+  // that did not scrub their environment). It works on every runtime, gVisor
+  // included, because it runs inside the sandbox.
   ExecOutput exec(const std::string& id, const std::vector<std::string>& argv, const ExecOptions& options = {});
 
   // ---- volumes ----

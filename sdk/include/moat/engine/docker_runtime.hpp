@@ -96,7 +96,7 @@ class DockerRuntime {
   void remove_sandbox(const std::string& name);
   ExecResult exec_sandbox(const ExecRequest& request);
   SandboxInfo inspect_sandbox(const std::string& name);
-  LogsResult sandbox_logs(const std::string& name);
+  LogsResult sandbox_logs(const LogsRequest& request);
   std::vector<SandboxInfo> list_sandboxes();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
