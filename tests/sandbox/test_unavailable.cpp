@@ -162,9 +162,13 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
   EXPECT_TRUE(engine_objects_of(name).empty());
 }
 
-TEST(SysboxShape, HostNetworkIsRefusedNamingSysbox) {
+// The host's policy refuses host networking first; with the policy allowing
+// it, Sysbox's own stricter refusal still holds.
+TEST(SysboxShape, HostNetworkIsRefusedNamingSysboxEvenWhenThePolicyAllowsIt) {
   const auto config = write_config(
-      "sysbox-shape.json", {{"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
+      "sysbox-shape-hostnet.json",
+      {{"policy", {{"allow_host_network", true}}},
+       {"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
   const std::string name = unique_name("sysbox-hostnet");
   Cleanup cleanup(name);
   auto r =
