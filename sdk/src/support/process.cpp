@@ -267,10 +267,20 @@ Process::Process(Process&& o) noexcept
       usage_(o.usage_) {}
 
 Process& Process::operator=(Process&& o) noexcept {
-  if (this != &o) {
-    this->~Process();
-    new (this) Process(std::move(o));
+  if (this == &o) return *this;
+  if (pid_ > 0 && !reaped_) {
+    kill_group(SIGKILL);
+    reap();
   }
+  close_fds();
+  pid_ = std::exchange(o.pid_, -1);
+  out_ = std::exchange(o.out_, -1);
+  err_ = std::exchange(o.err_, -1);
+  pidfd_ = std::exchange(o.pidfd_, -1);
+  own_group_ = o.own_group_;
+  reaped_ = o.reaped_;
+  status_ = o.status_;
+  usage_ = o.usage_;
   return *this;
 }
 
