@@ -184,6 +184,8 @@ int run_cli(const CommandTable& commands, const std::vector<std::string>& args, 
       return config_error(err, e);
     } catch (const moat::Error& e) {
       err << "moat: " << e.what() << '\n';
+      // Whatever failed after Ctrl-C or SIGTERM failed because of it.
+      if (cancel.load()) return to_int(ExitCode::interrupted);
       return to_int(exit_code_for(e.status()));
     } catch (const std::exception& e) {
       err << "moat: internal error: " << e.what() << '\n';

@@ -63,6 +63,10 @@ core::RegistryOptions Context::registry_options() {
                                      builtin_plugin_dir(exe_dir_));
   o.cache_file = plugin_cache_file(std::getenv("XDG_CACHE_HOME"), std::getenv("HOME")).value_or(fs::path());
   o.examiner = examiner_path(exe_dir_);
+  o.broker = broker_path(exe_dir_);
+  o.shipped_dirs = {builtin_plugin_dir(exe_dir_)};
+  o.plugin_host = config().plugin_host;
+  o.cancel = &cancel_;
   if (!host_api_) host_api_ = std::make_unique<core::HostApi>(nullptr, &cancel_);
   o.host_api = host_api_->get();
   for (const auto& d : o.search_dirs) spdlog::debug("plugin search dir: {}", d.string());

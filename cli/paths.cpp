@@ -30,6 +30,8 @@ fs::path builtin_plugin_dir(const fs::path& exe_dir) { return moat_lib_dir(exe_d
 
 fs::path examiner_path(const fs::path& exe_dir) { return moat_lib_dir(exe_dir) / "moat-plugin-examiner"; }
 
+fs::path broker_path(const fs::path& exe_dir) { return moat_lib_dir(exe_dir) / "moat-plugin-broker"; }
+
 std::optional<fs::path> plugin_cache_file(const char* xdg_cache_home, const char* home) {
   if (xdg_cache_home != nullptr && *xdg_cache_home != '\0' && fs::path(xdg_cache_home).is_absolute())
     return fs::path(xdg_cache_home) / "moat" / "plugin-cache.json";

@@ -18,9 +18,11 @@ std::filesystem::path executable_dir();
 // libdir's moat folder when that differs (multiarch lib/<triplet>).
 std::filesystem::path moat_lib_dir(const std::filesystem::path& exe_dir);
 
-// The built-in plugin dir and the plugin examination helper.
+// The built-in plugin dir, the plugin examination helper and the broker
+// that runs plugins out of moat's process.
 std::filesystem::path builtin_plugin_dir(const std::filesystem::path& exe_dir);
 std::filesystem::path examiner_path(const std::filesystem::path& exe_dir);
+std::filesystem::path broker_path(const std::filesystem::path& exe_dir);
 
 // $XDG_CACHE_HOME/moat/plugin-cache.json, or ~/.cache/moat/plugin-cache.json;
 // none when neither variable is usable.

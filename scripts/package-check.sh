@@ -36,7 +36,7 @@ trap 'rm -rf "$root"' EXIT
 dpkg-deb -x "$deb" "$root"
 
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
-for f in usr/bin/moat "usr/lib/$arch/moat/moat-plugin-examiner" "usr/include/moat/plugin_abi.h" \
+for f in usr/bin/moat "usr/lib/$arch/moat/moat-plugin-examiner" "usr/lib/$arch/moat/moat-plugin-broker" "usr/include/moat/plugin_abi.h" \
          "usr/lib/$arch/cmake/moat/moatConfig.cmake" usr/share/man/man1/moat.1.gz \
          usr/share/bash-completion/completions/moat usr/share/moat/workloads; do
   [ -e "$root/$f" ] || fail "package lacks /$f"

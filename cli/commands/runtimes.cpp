@@ -7,6 +7,7 @@
 #include <moat/core/runtime_handle.hpp>
 #include <moat/model.hpp>
 
+#include <future>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -52,15 +53,24 @@ std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 int run(Context& ctx) {
   const auto& config = ctx.config();
-  std::vector<RuntimeRow> rows;
+  // All plugins at once: the slowest probe (or one hung until its deadline)
+  // sets the time, not the sum. Each row owns its handle, so a broker dies
+  // with the thread that started it.
+  std::vector<std::future<RuntimeRow>> pending;
   for (const auto& r : ctx.registry().records()) {
     // Without an id there is no runtime to name; a duplicate is shown by the winner.
     if (r.id.empty() || r.status == core::PluginStatus::duplicate_id) continue;
-    if (ctx.cancelled()) {
-      ctx.err() << "moat: interrupted\n";
-      return to_int(ExitCode::interrupted);
-    }
-    rows.push_back(examine(ctx, r));
+    pending.push_back(std::async(std::launch::async, [&ctx, &r] { return examine(ctx, r); }));
+  }
+  std::vector<RuntimeRow> rows;
+  rows.reserve(pending.size());
+  for (auto& p : pending) rows.push_back(p.get());
+  if (ctx.cancelled()) {
+    // Name the plugins that were still running when moat gave up on them.
+    for (const auto& row : rows)
+      if (row.error.rfind("interrupted: ", 0) == 0) ctx.err() << "moat: " << row.error << '\n';
+    ctx.err() << "moat: interrupted\n";
+    return to_int(ExitCode::interrupted);
   }
 
   Output& out = ctx.out();
@@ -105,8 +115,10 @@ Command runtimes() {
       .summary = "Show which runtimes are usable here, and why not",
       .description =
           "Opens every loaded plugin with its section of the configuration and\n"
-          "calls probe() (a live check on this host) and describe(). A plugin that\n"
-          "fails or throws shows its error in REASON; the others are unaffected.\n"
+          "calls probe() (a live check on this host) and describe(), all plugins at\n"
+          "once. A plugin that fails, crashes, exits or hangs past its probe deadline\n"
+          "(plugin_host.deadlines.probe_s, 15 s) shows why in REASON; the others\n"
+          "are unaffected.\n"
           "Exits 0 whatever the availability; use -o json (\"available\") or -q\n"
           "(ids of available runtimes only) in scripts.",
       .options = {},

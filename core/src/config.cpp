@@ -1,6 +1,7 @@
 #include <moat/core/config.hpp>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -44,6 +45,22 @@ bool is_plugin_id(std::string_view s) {
   return true;
 }
 
+// The deadline keys of plugin_host.deadlines and where each goes.
+std::chrono::milliseconds* deadline_slot(CallDeadlines& d, std::string_view name) {
+  if (name == "open_s") return &d.open;
+  if (name == "describe_s") return &d.describe;
+  if (name == "probe_s") return &d.probe;
+  if (name == "lifecycle_s") return &d.lifecycle;
+  if (name == "exec_margin_s") return &d.exec_margin;
+  if (name == "interrupt_grace_s") return &d.interrupt_grace;
+  return nullptr;
+}
+
+bool deadline_field(std::string_view name) {
+  CallDeadlines probe_only;
+  return deadline_slot(probe_only, name) != nullptr;
+}
+
 // Validates one document, collecting nothing but the first error: one clear
 // line is more useful than a list that scrolls away.
 class Validator {
@@ -67,6 +84,8 @@ class Validator {
         plugins(at, value);
       } else if (key == "policy") {
         policy(at, value);
+      } else if (key == "plugin_host") {
+        plugin_host(at, value);
       } else if (key == "bench") {
         expect_object(at, value);  // reserved: its keys belong to `moat bench`
       } else {
@@ -133,6 +152,36 @@ class Validator {
       } else if (key == "allow_host_network" || key == "allow_host_pid" || key == "allow_host_ipc" ||
                  key == "allow_container_network") {
         if (!value.is_boolean()) wrong_type(here, "true or false", value);
+      } else {
+        warn(here, "unknown key, ignored");
+      }
+    }
+  }
+  void plugin_host(const pointer& at, const json& v) const {
+    expect_object(at, v);
+    for (const auto& [key, value] : v.items()) {
+      const pointer here = at / key;
+      if (key == "isolation") {
+        expect_object(here, value);
+        for (const auto& [id, how] : value.items()) {
+          if (!is_plugin_id(id)) fail(here / id, "expected a plugin id ([a-z0-9][a-z0-9-]*) as the key");
+          if (!how.is_string() || !isolation_from_string(how.get_ref<const std::string&>()))
+            fail(here / id, fmt::format("expected \"process\" or \"in-process\", got {}", how.dump()));
+        }
+      } else if (key == "deadlines") {
+        expect_object(here, value);
+        for (const auto& [name, seconds] : value.items()) {
+          if (!deadline_field(name)) {
+            warn(here / name, "unknown key, ignored");
+            continue;
+          }
+          if (!seconds.is_number()) wrong_type(here / name, "a number of seconds", seconds);
+          if (!(seconds.get<double>() > 0) || seconds.get<double>() > 86400.0)
+            fail(here / name, fmt::format("expected seconds in (0, 86400], got {}", seconds.dump()));
+        }
+      } else if (key == "max_answer_bytes") {
+        if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1024)
+          fail(here, fmt::format("expected a number of bytes >= 1024, got {}", value.dump()));
       } else {
         warn(here, "unknown key, ignored");
       }
@@ -273,6 +322,19 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
     p.allow_host_pid = it->value("allow_host_pid", false);
     p.allow_host_ipc = it->value("allow_host_ipc", false);
     p.allow_container_network = it->value("allow_container_network", false);
+  }
+  if (auto it = merged.find("plugin_host"); it != merged.end()) {
+    PluginHostConfig& h = config.plugin_host;
+    if (auto i = it->find("isolation"); i != it->end()) {
+      for (const auto& [id, how] : i->items()) h.isolation[id] = *isolation_from_string(how.get<std::string>());
+    }
+    if (auto d = it->find("deadlines"); d != it->end()) {
+      for (const auto& [name, seconds] : d->items()) {
+        if (auto* slot = deadline_slot(h.deadlines, name))
+          *slot = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds.get<double>() * 1000.0)));
+      }
+    }
+    if (auto m = it->find("max_answer_bytes"); m != it->end()) h.max_answer_bytes = m->get<std::uint64_t>();
   }
   if (auto it = merged.find("plugins"); it != merged.end()) config.plugins = *it;
   if (auto it = merged.find("bench"); it != merged.end()) config.bench = *it;

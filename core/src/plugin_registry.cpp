@@ -1,6 +1,8 @@
+#include <moat/core/broker_connection.hpp>
 #include <moat/core/descriptor_check.hpp>
 #include <moat/core/file_safety.hpp>
 #include <moat/core/host_api.hpp>
+#include <moat/core/in_process_connection.hpp>
 #include <moat/core/plugin_examiner.hpp>
 #include <moat/core/plugin_inspection.hpp>
 #include <moat/core/plugin_registry.hpp>
@@ -63,8 +65,9 @@ std::string duplicate_reason(const std::string& id, const std::filesystem::path&
 
 struct PluginRegistry::Impl {
   struct Loaded {
-    const moat_plugin_descriptor* descriptor = nullptr;
+    const moat_plugin_descriptor* descriptor = nullptr;  // null when it runs in a broker
     std::filesystem::path path;
+    std::vector<std::string> operations;
   };
 
   RegistryOptions options;
@@ -95,11 +98,26 @@ struct PluginRegistry::Impl {
     return false;
   }
 
-  // Loads a plugin the child passed into this process.
+  Isolation isolation_of(std::string_view id, const std::filesystem::path& path) const {
+    if (auto it = options.plugin_host.isolation.find(id); it != options.plugin_host.isolation.end()) return it->second;
+    if (options.broker.empty()) return Isolation::in_process;
+    const auto folder = path.parent_path().lexically_normal();
+    for (const auto& d : options.shipped_dirs) {
+      if (std::filesystem::absolute(d).lexically_normal() == folder) return Isolation::in_process;
+    }
+    return Isolation::process;
+  }
+
+  // Makes a plugin the child passed ready to open: loaded into this process
+  // when it runs here, only remembered when it runs in a broker.
   void load(PluginRecord& r) {
     if (auto it = loaded.find(r.id); it != loaded.end()) {
       r.status = PluginStatus::duplicate_id;
       r.reason = duplicate_reason(r.id, it->second.path);
+      return;
+    }
+    if (isolation_of(r.id, r.path) == Isolation::process) {
+      loaded.emplace(r.id, Loaded{nullptr, r.path, r.operations});
       return;
     }
     auto lib = libraries.find(r.path);
@@ -125,13 +143,13 @@ struct PluginRegistry::Impl {
       r.reason = duplicate_reason(r.id, it->second.path);
       return;
     }
-    loaded.emplace(r.id, Loaded{&d, r.path});
+    loaded.emplace(r.id, Loaded{&d, r.path, r.operations});
   }
 };
 
 PluginRegistry::PluginRegistry(RegistryOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  if (impl_->options.host_api == nullptr) impl_->own_host = std::make_unique<HostApi>();
+  if (impl_->options.host_api == nullptr) impl_->own_host = std::make_unique<HostApi>(nullptr, impl_->options.cancel);
 }
 
 PluginRegistry::~PluginRegistry() = default;
@@ -247,25 +265,35 @@ std::unique_ptr<RuntimeHandle> PluginRegistry::open(std::string_view id, const n
     throw Error(MOAT_E_NOT_FOUND,
                 fmt::format("no runtime plugin with id '{}' (`moat plugins list` shows the installed ones)", id));
   }
-  const auto& d = *it->second.descriptor;
+  const auto& plugin = it->second;
   const std::string body =
       config.is_null() ? "{}" : config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  char* error = nullptr;
-  moat_plugin* instance = nullptr;
-  try {
-    instance = d.create(impl_->host_api(), body.c_str(), &error);
-  } catch (const std::exception& e) {
-    throw Error(MOAT_E_INTERNAL,
-                fmt::format("plugin '{}' let an exception escape from create() (a plugin bug): {}", id, e.what()));
-  } catch (...) {
-    throw Error(MOAT_E_INTERNAL, fmt::format("plugin '{}' let an exception escape from create() (a plugin bug)", id));
+  const auto& host = impl_->options.plugin_host;
+  CallContext context;
+  context.plugin_id = std::string(id);
+  context.host = impl_->host_api();
+  context.cancel = impl_->options.cancel;
+  context.interrupt_grace = host.deadlines.interrupt_grace;
+  context.max_answer_bytes = host.max_answer_bytes;
+  std::unique_ptr<PluginConnection> connection;
+  if (plugin.descriptor == nullptr) {
+    if (impl_->options.broker.empty())
+      throw Error(MOAT_E_INTERNAL, fmt::format("plugin '{}' must run in a broker, and no moat-plugin-broker is "
+                                               "configured; reinstall moat",
+                                               id));
+    connection = std::make_unique<BrokerConnection>(impl_->options.broker, plugin.path, body, std::move(context),
+                                                    host.deadlines.open);
+  } else {
+    connection =
+        std::make_unique<InProcessConnection>(*plugin.descriptor, body, std::move(context), host.deadlines.open);
   }
-  const std::unique_ptr<char, void (*)(char*)> owned_error(error, d.free_string);
-  if (instance == nullptr) {
-    throw Error(MOAT_E_FAILED, fmt::format("runtime '{}' could not start: {}", id,
-                                           owned_error ? owned_error.get() : "create() returned no instance"));
-  }
-  return std::make_unique<RuntimeHandle>(&d, instance);
+  return std::make_unique<RuntimeHandle>(std::string(id), plugin.operations, std::move(connection), host.deadlines);
+}
+
+Isolation PluginRegistry::isolation_of(std::string_view id) const {
+  const auto it = impl_->loaded.find(id);
+  if (it == impl_->loaded.end()) return Isolation::in_process;
+  return it->second.descriptor == nullptr ? Isolation::process : Isolation::in_process;
 }
 
 }  // namespace moat::core

@@ -1,13 +1,13 @@
+#include <moat/core/in_process_connection.hpp>
 #include <moat/core/runtime_handle.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
-#include <exception>
 #include <utility>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace moat::core {
 
@@ -62,47 +62,48 @@ moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_n
   return nullptr;
 }
 
-RuntimeHandle::RuntimeHandle(const moat_plugin_descriptor* descriptor, moat_plugin* instance)
-    : descriptor_(descriptor), instance_(instance) {
-  if (descriptor_ == nullptr || instance_ == nullptr) {
+RuntimeHandle::RuntimeHandle(std::string id, std::vector<std::string> operations,
+                             std::unique_ptr<PluginConnection> connection, CallDeadlines deadlines)
+    : id_(std::move(id)),
+      operations_(std::move(operations)),
+      connection_(std::move(connection)),
+      deadlines_(deadlines) {
+  if (!connection_) throw Error(MOAT_E_INTERNAL, "RuntimeHandle needs a connection");
+}
+
+namespace {
+
+std::unique_ptr<PluginConnection> adopt(const moat_plugin_descriptor* d, moat_plugin* instance) {
+  if (d == nullptr || instance == nullptr)
     throw Error(MOAT_E_INTERNAL, "RuntimeHandle needs a descriptor and an instance");
-  }
+  CallContext context;
+  context.plugin_id = d->id != nullptr ? d->id : "";
+  return std::make_unique<InProcessConnection>(*d, instance, std::move(context));
 }
 
-RuntimeHandle::~RuntimeHandle() {
-  try {
-    descriptor_->destroy(instance_);
-  } catch (const std::exception& e) {
-    spdlog::error("plugin '{}' let an exception escape from destroy(): {}", id(), e.what());
-  } catch (...) {
-    spdlog::error("plugin '{}' let an exception escape from destroy()", id());
-  }
-}
+}  // namespace
 
-std::string RuntimeHandle::id() const { return descriptor_->id != nullptr ? descriptor_->id : ""; }
+RuntimeHandle::RuntimeHandle(const moat_plugin_descriptor* descriptor, moat_plugin* instance)
+    : RuntimeHandle(descriptor != nullptr && descriptor->id != nullptr ? descriptor->id : "",
+                    descriptor != nullptr ? supported_operations(*descriptor) : std::vector<std::string>{},
+                    adopt(descriptor, instance)) {}
 
-std::vector<std::string> RuntimeHandle::operations() const { return supported_operations(*descriptor_); }
+RuntimeHandle::~RuntimeHandle() = default;
 
-nlohmann::json RuntimeHandle::call(moat_op_fn fn, const char* op_name, const nlohmann::json& request) {
-  if (fn == nullptr) throw Error(MOAT_E_UNSUPPORTED, fmt::format("runtime '{}' does not support {}", id(), op_name));
+std::string RuntimeHandle::id() const { return id_; }
+
+std::vector<std::string> RuntimeHandle::operations() const { return operations_; }
+
+nlohmann::json RuntimeHandle::call(std::string_view op_name, const nlohmann::json& request) {
+  const bool required = op_name == "describe" || op_name == "probe";
+  if (!required && std::find(operations_.begin(), operations_.end(), op_name) == operations_.end())
+    throw Error(MOAT_E_UNSUPPORTED, fmt::format("runtime '{}' does not support {}", id(), op_name));
 
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  char* raw = nullptr;
-  moat_status status = MOAT_OK;
-  try {
-    status = fn(instance_, body.c_str(), &raw);
-  } catch (const std::exception& e) {
-    // Only a plugin that bypasses the SDK's trampolines gets here; the
-    // unwinding crossed its C frames, which g++ code survives.
-    throw Error(MOAT_E_INTERNAL,
-                fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", id(), op_name, e.what()));
-  } catch (...) {
-    throw Error(MOAT_E_INTERNAL,
-                fmt::format("plugin '{}' let an exception escape from {} (a plugin bug)", id(), op_name));
-  }
-  // The plugin allocated it; only the plugin may free it.
-  const std::unique_ptr<char, void (*)(char*)> response(raw, descriptor_->free_string);
-  const std::string text = response ? std::string(response.get()) : std::string();
+  const double exec_timeout = op_name == "sandbox_exec" ? request.value("timeout_s", 0.0) : 0.0;
+  const PluginAnswer answer = connection_->call(op_name, body, deadlines_.for_op(op_name, exec_timeout));
+  const moat_status status = answer.status;
+  const std::string& text = answer.text;
 
   if (status != MOAT_OK) {
     if (!known_status(status)) {
@@ -114,7 +115,11 @@ nlohmann::json RuntimeHandle::call(moat_op_fn fn, const char* op_name, const nlo
     if (j.is_object()) {
       if (auto it = j.find("message"); it != j.end() && it->is_string()) message = it->get<std::string>();
     }
-    if (message.empty()) message = fmt::format("runtime '{}' failed in {} ({})", id(), op_name, status_name(status));
+    if (message.empty()) {
+      message = status == MOAT_E_UNSUPPORTED
+                    ? fmt::format("runtime '{}' does not support {}", id(), op_name)
+                    : fmt::format("runtime '{}' failed in {} ({})", id(), op_name, status_name(status));
+    }
     throw Error(status, message);
   }
 
@@ -125,11 +130,6 @@ nlohmann::json RuntimeHandle::call(moat_op_fn fn, const char* op_name, const nlo
     throw Error(MOAT_E_INTERNAL,
                 fmt::format("plugin '{}' returned malformed JSON from {}: {}", id(), op_name, e.what()));
   }
-}
-
-nlohmann::json RuntimeHandle::call(std::string_view op_name, const nlohmann::json& request) {
-  const std::string name(op_name);
-  return call(operation_slot(*descriptor_, op_name), name.c_str(), request);
 }
 
 namespace {
@@ -148,11 +148,11 @@ T convert(const nlohmann::json& j, const std::string& id, const char* op_name) {
 }  // namespace
 
 Capabilities RuntimeHandle::describe() {
-  return convert<Capabilities>(call(descriptor_->describe, "describe", nlohmann::json::object()), id(), "describe");
+  return convert<Capabilities>(call("describe", nlohmann::json::object()), id(), "describe");
 }
 
 ProbeResult RuntimeHandle::probe() {
-  return convert<ProbeResult>(call(descriptor_->probe, "probe", nlohmann::json::object()), id(), "probe");
+  return convert<ProbeResult>(call("probe", nlohmann::json::object()), id(), "probe");
 }
 
 SandboxInfo RuntimeHandle::create(const SandboxSpec& spec) {

@@ -64,6 +64,7 @@ class MoatPlugins : public ::testing::Test {
     for (const char* d : {"bin", "lib/moat/plugins", "home", "config", "cache"}) fs::create_directories(root_ / d);
     fs::copy_file(MOAT_BINARY, root_ / "bin/moat");
     fs::copy_file(MOAT_EXAMINER, root_ / "lib/moat/moat-plugin-examiner");
+    fs::copy_file(MOAT_BROKER, root_ / "lib/moat/moat-plugin-broker");
   }
   void TearDown() override {
     std::error_code ec;
@@ -353,7 +354,9 @@ TEST_F(MoatPlugins, EveryResultCommandPrintsOneJsonDocument) {
 }
 
 // Children of `pid`, from /proc (the probe helper moat starts).
-bool has_child(int pid) {
+// A child of `pid`, named `comm` when given (as /proc shows it: at most 15
+// characters); 0 when there is none.
+int child_of(int pid, const std::string& comm = {}) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     std::ifstream stat(e.path() / "stat");
     std::string line;
@@ -365,10 +368,14 @@ bool has_child(int pid) {
     char state = 0;
     int ppid = 0;
     rest >> state >> ppid;
-    if (ppid == pid) return true;
+    const auto open = line.find('(');
+    if (ppid == pid && (comm.empty() || line.substr(open + 1, close - open - 1) == comm))
+      return std::atoi(e.path().filename().c_str());
   }
-  return false;
+  return 0;
 }
+
+bool has_child(int pid, const std::string& comm = {}) { return child_of(pid, comm) != 0; }
 
 TEST_F(MoatPlugins, SigintStopsALongCommandWithExit130) {
   RunOptions o;
@@ -383,6 +390,131 @@ TEST_F(MoatPlugins, SigintStopsALongCommandWithExit130) {
   const auto r = moat({"plugins", "check", MOAT_FIXTURE_HANG}, o);
   EXPECT_EQ(r.exit_code, 130) << describe(r);
   EXPECT_NE(r.err.find("moat: interrupted"), std::string::npos) << r.err;
+}
+
+// ---- a plugin that passed examination misbehaves at run time ----
+// (the misbehave fixture, in a broker: it is not one of moat's own plugins)
+
+// A configuration that makes misbehave's probe do `how`, with a probe deadline of `probe_s`.
+std::string misbehave_config(const std::string& how, double probe_s) {
+  return json{{"plugins", {{"misbehave", {{"probe", how}}}}}, {"plugin_host", {{"deadlines", {{"probe_s", probe_s}}}}}}
+      .dump();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+TEST_F(MoatPlugins, RuntimesListsEveryOtherRuntimeWhenOnePluginHangsCrashesOrExits) {
+  const std::map<std::string, std::string> says = {
+      {"hang", "did not answer probe within 2 s"},
+      {"segv", "crashed in probe: its process was killed by signal 11 (Segmentation fault)"},
+      {"abort", "crashed in probe: its process was killed by signal 6 (Aborted)"},
+      {"exit0", "ended its process with exit status 0 in probe"}};
+  for (const auto& [how, expected] : says) {
+    const auto config = write("misbehave-" + how + ".json", misbehave_config(how, 2));
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = moat({"--config", config.string(), "--plugin-path", MOAT_FIXTURE_GOOD_DIR, "--plugin-path",
+                         MOAT_FIXTURE_MISBEHAVE_DIR, "-o", "json", "runtimes"});
+    const double took = seconds_since(started);
+    // A runtime that cannot answer is part of the report, not a failure of it.
+    ASSERT_EQ(r.exit_code, 0) << how << ": " << describe(r);
+    const json j = document(r);
+    std::map<std::string, json> by_id;
+    for (const auto& rt : j["runtimes"]) by_id[rt["id"].get<std::string>()] = rt;
+    ASSERT_EQ(by_id.size(), 2U) << how << ": " << r.out;
+    EXPECT_EQ(by_id["good"]["available"], true) << how;
+    EXPECT_EQ(by_id["misbehave"]["available"], false) << how;
+    const auto reason = by_id["misbehave"]["reason"].get<std::string>();
+    EXPECT_NE(reason.find("plugin 'misbehave' "), std::string::npos) << reason;
+    EXPECT_NE(reason.find(expected), std::string::npos) << how << ": " << reason;
+    // Not a performance check: a hang must cost the probe deadline, not more.
+    if (how == "hang") EXPECT_LT(took, 2.0 + 3.0) << "took " << took << " s";
+  }
+}
+
+TEST_F(MoatPlugins, MatrixAndBenchWithoutRuntimesFinishWhenOnePluginHangs) {
+  const auto config = write("hang.json", misbehave_config("hang", 2));
+  const std::vector<std::string> plugins = {"--config", config.string(), "--plugin-path", MOAT_FIXTURE_GOOD_DIR,
+                                            "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR};
+  auto args = plugins;
+  for (const char* a : {"-o", "json", "matrix"}) args.emplace_back(a);
+  auto started = std::chrono::steady_clock::now();
+  const auto m = moat(args);
+  EXPECT_LT(seconds_since(started), 2.0 + 20.0);  // the probe deadline, and the good plugin's checks
+  ASSERT_EQ(m.exit_code, 0) << describe(m);
+  const json report = document(m);
+  std::map<std::string, json> by_id;
+  for (const auto& rt : report["runtimes"]) by_id[rt["id"].get<std::string>()] = rt;
+  EXPECT_EQ(by_id["good"]["available"], true) << m.out;
+  EXPECT_EQ(by_id["misbehave"]["available"], false) << m.out;
+  EXPECT_NE(by_id["misbehave"]["reason"].get<std::string>().find("did not answer probe within 2 s"),
+            std::string::npos)
+      << by_id["misbehave"];
+
+  args = plugins;
+  for (const char* a : {"bench", "--suite", "boot", "--out"}) args.emplace_back(a);
+  args.push_back((root_ / "bench").string());
+  started = std::chrono::steady_clock::now();
+  const auto b = moat(args);
+  EXPECT_LT(seconds_since(started), 2.0 + 20.0);
+  EXPECT_EQ(b.exit_code, 0) << describe(b);
+  EXPECT_TRUE(fs::exists(root_ / "bench/results.json")) << describe(b);
+}
+
+TEST_F(MoatPlugins, SigtermWhileAPluginCallHangsEndsMoatWithin2sNamingThePluginAndTheCall) {
+  const auto config = write("hang.json", misbehave_config("hang", 600));
+  std::chrono::steady_clock::time_point signalled{};
+  RunOptions o;
+  o.on_started = [&signalled](int pid) {
+    // Wait until the broker runs the probe, then stop moat as a service manager would.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!has_child(pid, "moat-plugin-bro") && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    signalled = std::chrono::steady_clock::now();
+    ::kill(pid, SIGTERM);
+  };
+  const auto r = moat({"--config", config.string(), "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR, "runtimes"}, o);
+  const double took = seconds_since(signalled);
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  EXPECT_LT(took, 2.0) << describe(r);
+  EXPECT_NE(r.err.find("interrupted: plugin 'misbehave' was still in probe"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("its process was killed"), std::string::npos) << r.err;
+}
+
+TEST_F(MoatPlugins, ABrokerWhoseMoatIsKilledOutrightEndsToo) {
+  const auto config = write("hang.json", misbehave_config("hang", 600));
+  int broker = 0;
+  RunOptions o;
+  o.on_started = [&broker](int pid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while ((broker = child_of(pid, "moat-plugin-bro")) == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::kill(pid, SIGKILL);
+  };
+  const auto r = moat({"--config", config.string(), "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR, "runtimes"}, o);
+  EXPECT_EQ(r.signal, SIGKILL) << describe(r);
+  ASSERT_NE(broker, 0);
+  // Its hung call does not keep it alive: it notices moat is gone.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (::kill(broker, 0) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(::kill(broker, 0), 0) << "broker " << broker << " outlived moat";
+}
+
+TEST_F(MoatPlugins, ACrashInTheCallAskedForIsExit70WithOneLine) {
+  const auto config = write("crash.json", json{{"plugins", {{"misbehave", {{"sandbox_create", "segv"}}}}}}.dump());
+  RunOptions o;
+  o.env.emplace("MOAT_STATE_DIR", (root_ / "state").string());
+  const auto r = moat({"--config", config.string(), "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR, "sandbox", "create",
+                       "mx-crash", "--runtime", "misbehave", "--image", "moat/base:busybox"},
+                      o);
+  EXPECT_EQ(r.exit_code, 70) << describe(r);
+  EXPECT_EQ(r.err,
+            "moat: plugin 'misbehave' crashed in sandbox_create: its process was killed by signal 11 "
+            "(Segmentation fault)\n")
+      << describe(r);
 }
 
 }  // namespace

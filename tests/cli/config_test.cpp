@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -242,3 +243,46 @@ TEST(ConfigLoad, WarningsNameTheFile) {
 }
 
 }  // namespace
+
+TEST(PluginHostConfig, DefaultsAreTheDocumentedOnes) {
+  const Config c = from({"{}"});
+  EXPECT_EQ(c.plugin_host.deadlines.probe, std::chrono::milliseconds(15'000));
+  EXPECT_EQ(c.plugin_host.deadlines.describe, std::chrono::milliseconds(5'000));
+  EXPECT_EQ(c.plugin_host.deadlines.lifecycle, std::chrono::milliseconds(120'000));
+  EXPECT_EQ(c.plugin_host.deadlines.exec_margin, std::chrono::milliseconds(30'000));
+  EXPECT_EQ(c.plugin_host.deadlines.interrupt_grace, std::chrono::milliseconds(1'000));
+  EXPECT_EQ(c.plugin_host.max_answer_bytes, std::uint64_t{64} << 20);
+  EXPECT_TRUE(c.plugin_host.isolation.empty());
+  // An exec's deadline is its own timeout plus the margin; without one, the lifecycle's.
+  EXPECT_EQ(c.plugin_host.deadlines.for_op("sandbox_exec", 2.5), std::chrono::milliseconds(32'500));
+  EXPECT_EQ(c.plugin_host.deadlines.for_op("sandbox_exec", 0), std::chrono::milliseconds(120'000));
+  EXPECT_EQ(c.plugin_host.deadlines.for_op("create"), std::chrono::milliseconds(15'000));
+}
+
+TEST(PluginHostConfig, EveryKeyIsReadAndLaterFilesWin) {
+  const Config c = from({R"({"plugin_host": {"isolation": {"runc": "process", "mine": "in-process"},
+                                             "deadlines": {"probe_s": 2, "interrupt_grace_s": 0.25},
+                                             "max_answer_bytes": 4096}})",
+                         R"({"plugin_host": {"isolation": {"runc": "in-process"}, "deadlines": {"open_s": 3}}})"});
+  EXPECT_EQ(c.plugin_host.isolation.at("runc"), moat::core::Isolation::in_process);
+  EXPECT_EQ(c.plugin_host.isolation.at("mine"), moat::core::Isolation::in_process);
+  EXPECT_EQ(c.plugin_host.deadlines.probe, std::chrono::milliseconds(2'000));
+  EXPECT_EQ(c.plugin_host.deadlines.open, std::chrono::milliseconds(3'000));
+  EXPECT_EQ(c.plugin_host.deadlines.interrupt_grace, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.plugin_host.max_answer_bytes, 4096U);
+}
+
+TEST(PluginHostConfig, BadValuesAreOneLineWithThePointer) {
+  EXPECT_EQ(error_of(R"({"plugin_host": {"isolation": {"runc": "vm"}}})").second,
+            "/etc/x.json: /plugin_host/isolation/runc: expected \"process\" or \"in-process\", got \"vm\"");
+  EXPECT_EQ(error_of(R"({"plugin_host": {"deadlines": {"probe_s": 0}}})").second,
+            "/etc/x.json: /plugin_host/deadlines/probe_s: expected seconds in (0, 86400], got 0");
+  EXPECT_EQ(error_of(R"({"plugin_host": {"deadlines": {"probe_s": "5"}}})").second,
+            "/etc/x.json: /plugin_host/deadlines/probe_s: expected a number of seconds, got string");
+  EXPECT_EQ(error_of(R"({"plugin_host": {"max_answer_bytes": 10}})").second,
+            "/etc/x.json: /plugin_host/max_answer_bytes: expected a number of bytes >= 1024, got 10");
+  std::vector<std::string> warnings;
+  parse(R"({"plugin_host": {"deadlines": {"nap_s": 1}}})", &warnings);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings.front(), "/etc/x.json: /plugin_host/deadlines/nap_s: unknown key, ignored");
+}

@@ -57,6 +57,7 @@ inline core::RegistryOptions options_for(std::vector<std::filesystem::path> dirs
   o.search_dirs = std::move(dirs);
   o.cache_file = std::move(cache_file);
   o.examiner = MOAT_EXAMINER;
+  o.broker = MOAT_BROKER;  // fixtures are not moat's own: they run in a broker unless a test says otherwise
   o.examine_timeout = kExamineTimeout;
   return o;
 }

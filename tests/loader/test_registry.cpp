@@ -259,7 +259,9 @@ TEST(RegistryCheck, MissingFileIsReported) {
 
 // ---- open() and calls ----
 
-class GoodPlugin : public ::testing::Test {
+// Each test runs twice: with the plugin in a broker child (the default for a
+// plugin that is not moat's own) and in moat's process.
+class GoodPlugin : public ::testing::TestWithParam<Isolation> {
  protected:
   void SetUp() override {
     auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log_);
@@ -268,8 +270,11 @@ class GoodPlugin : public ::testing::Test {
     host_ = std::make_unique<HostApi>(logger_, &cancel_);
     auto o = options_for({MOAT_FIXTURE_GOOD_DIR});
     o.host_api = host_->get();
+    o.cancel = &cancel_;
+    o.plugin_host.isolation["good"] = GetParam();
     registry_ = std::make_unique<PluginRegistry>(o);
     registry_->discover();
+    ASSERT_EQ(registry_->isolation_of("good"), GetParam());
   }
 
   std::ostringstream log_;
@@ -279,7 +284,12 @@ class GoodPlugin : public ::testing::Test {
   std::unique_ptr<PluginRegistry> registry_;
 };
 
-TEST_F(GoodPlugin, OpenAndCall) {
+INSTANTIATE_TEST_SUITE_P(Isolation, GoodPlugin, ::testing::Values(Isolation::process, Isolation::in_process),
+                         [](const ::testing::TestParamInfo<Isolation>& info) {
+                           return info.param == Isolation::process ? std::string("Broker") : std::string("InProcess");
+                         });
+
+TEST_P(GoodPlugin, OpenAndCall) {
   auto h = registry_->open("good", nlohmann::json::object());
   ASSERT_TRUE(h);
   EXPECT_EQ(h->id(), "good");
@@ -298,7 +308,7 @@ TEST_F(GoodPlugin, OpenAndCall) {
   EXPECT_EQ(all.front().name, "alpha");
 }
 
-TEST_F(GoodPlugin, ConfigReachesThePlugin) {
+TEST_P(GoodPlugin, ConfigReachesThePlugin) {
   auto h = registry_->open("good", {{"greeting", "hi"}});
   ExecRequest req;
   req.name = "box";
@@ -306,14 +316,14 @@ TEST_F(GoodPlugin, ConfigReachesThePlugin) {
   EXPECT_EQ(h->exec(req).stdout_data, "hi echo x");
 }
 
-TEST_F(GoodPlugin, PluginErrorsComeBackTyped) {
+TEST_P(GoodPlugin, PluginErrorsComeBackTyped) {
   auto h = registry_->open("good", {});
   const auto e = error_of([&] { (void)h->start("missing"); });
   EXPECT_EQ(e.status(), MOAT_E_NOT_FOUND);
   EXPECT_STREQ(e.what(), "no sandbox named missing");
 }
 
-TEST_F(GoodPlugin, UnsupportedOperation) {
+TEST_P(GoodPlugin, UnsupportedOperation) {
   auto h = registry_->open("good", {});
   SandboxSpec spec;
   spec.name = "box";
@@ -325,24 +335,24 @@ TEST_F(GoodPlugin, UnsupportedOperation) {
   EXPECT_STREQ(e.what(), "runtime 'good' does not support sandbox_stop");
 }
 
-TEST_F(GoodPlugin, CreateRefusedIsAFailure) {
+TEST_P(GoodPlugin, CreateRefusedIsAFailure) {
   const auto e = error_of([&] { (void)registry_->open("good", {{"refuse", true}}); });
   EXPECT_EQ(e.status(), MOAT_E_FAILED);
   EXPECT_NE(std::string(e.what()).find("refused by its configuration"), std::string::npos) << e.what();
 }
 
-TEST_F(GoodPlugin, UnknownIdIsNotFound) {
+TEST_P(GoodPlugin, UnknownIdIsNotFound) {
   const auto e = error_of([&] { (void)registry_->open("kata", {}); });
   EXPECT_EQ(e.status(), MOAT_E_NOT_FOUND);
   EXPECT_NE(std::string(e.what()).find("'kata'"), std::string::npos) << e.what();
 }
 
-TEST_F(GoodPlugin, LogsReachTheHostUnderThePluginsName) {
+TEST_P(GoodPlugin, LogsReachTheHostUnderThePluginsName) {
   auto h = registry_->open("good", {});
   EXPECT_NE(log_.str().find("good|info|good fixture created"), std::string::npos) << log_.str();
 }
 
-TEST_F(GoodPlugin, CancellationFlagReachesThePlugin) {
+TEST_P(GoodPlugin, CancellationFlagReachesThePlugin) {
   auto h = registry_->open("good", {});
   ExecRequest req;
   req.name = "box";
@@ -351,7 +361,7 @@ TEST_F(GoodPlugin, CancellationFlagReachesThePlugin) {
   EXPECT_EQ(h->exec(req).exit_code, 130);
 }
 
-TEST_F(GoodPlugin, SeveralInstancesAtOnce) {
+TEST_P(GoodPlugin, SeveralInstancesAtOnce) {
   auto a = registry_->open("good", {{"greeting", "a"}});
   auto b = registry_->open("good", {{"greeting", "b"}});
   ExecRequest req;

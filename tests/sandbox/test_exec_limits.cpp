@@ -42,16 +42,22 @@ void create_started(const std::string& name, const std::string& runtime,
   ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
-class ExecKill : public ::testing::TestWithParam<std::string> {};
+// The same checks with every plugin in a moat-plugin-broker child, where
+// moat passes the interrupt on with SIGUSR1.
+const std::filesystem::path& brokered_config() {
+  static const auto p =
+      write_config("brokered.json", {{"plugin_host", {{"isolation", {{"runc", "process"}, {"gvisor", "process"}}}}}});
+  return p;
+}
 
-TEST_P(ExecKill, ATimedOutExecLeavesNoProcessBehind) {
+void timed_out_exec_leaves_nothing(const std::string& runtime, const std::filesystem::path& config) {
   ensure_base_image();
-  const std::string name = unique_name("xk-" + GetParam());
+  const std::string name = unique_name("xk-" + runtime);
   Cleanup cleanup(name);
-  create_started(name, GetParam());
+  create_started(name, runtime, config);
   for (const char* command : {"sleep 1000", "sleep 1000 & sleep 1000"}) {
     const auto started = Clock::now();
-    const auto r = run_moat({"sandbox", "exec", "--timeout", "1", name, "--", "/bin/sh", "-c", command});
+    const auto r = run_moat({"sandbox", "exec", "--timeout", "1", name, "--", "/bin/sh", "-c", command}, config);
     const auto took = Clock::now() - started;
     EXPECT_EQ(r.exit_code, 75) << command << ": " << r.err;  // MOAT_E_TIMEOUT, as before
     EXPECT_NE(r.err.find("its processes were killed"), std::string::npos) << r.err;
@@ -60,11 +66,11 @@ TEST_P(ExecKill, ATimedOutExecLeavesNoProcessBehind) {
   }
 }
 
-TEST_P(ExecKill, AnInterruptedExecEndsWithin2sAndLeavesNoProcessBehind) {
+void interrupted_exec_leaves_nothing(const std::string& runtime, const std::filesystem::path& config) {
   ensure_base_image();
-  const std::string name = unique_name("xi-" + GetParam());
+  const std::string name = unique_name("xi-" + runtime);
   Cleanup cleanup(name);
-  create_started(name, GetParam());
+  create_started(name, runtime, config);
   std::atomic<bool> signalled{false};
   Clock::time_point signalled_at{};
   moat::test::RunOptions options;
@@ -84,14 +90,29 @@ TEST_P(ExecKill, AnInterruptedExecEndsWithin2sAndLeavesNoProcessBehind) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   };
-  const auto r =
-      run_moat({"sandbox", "exec", name, "--", "/bin/sh", "-c", "sleep 1000 & sleep 1000"}, default_config(), options);
+  const auto r = run_moat({"sandbox", "exec", name, "--", "/bin/sh", "-c", "sleep 1000 & sleep 1000"}, config, options);
   const auto took = Clock::now() - signalled_at;
   ASSERT_TRUE(signalled);
   EXPECT_EQ(r.exit_code, 130) << r.err;
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
   EXPECT_LT(took, std::chrono::milliseconds(2500));
   EXPECT_FALSE(sleeper_running(name)) << process_lines(name);
+}
+
+class ExecKill : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExecKill, ATimedOutExecLeavesNoProcessBehind) { timed_out_exec_leaves_nothing(GetParam(), default_config()); }
+
+TEST_P(ExecKill, AnInterruptedExecEndsWithin2sAndLeavesNoProcessBehind) {
+  interrupted_exec_leaves_nothing(GetParam(), default_config());
+}
+
+TEST_P(ExecKill, InABrokerATimedOutExecLeavesNoProcessBehind) {
+  timed_out_exec_leaves_nothing(GetParam(), brokered_config());
+}
+
+TEST_P(ExecKill, InABrokerAnInterruptedExecEndsWithin2sAndLeavesNoProcessBehind) {
+  interrupted_exec_leaves_nothing(GetParam(), brokered_config());
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtimes, ExecKill, ::testing::Values("runc", "gvisor"));

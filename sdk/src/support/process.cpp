@@ -188,10 +188,16 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
   std::optional<Pipe> err_pipe;
   if (options.out == Output::pipe) out_pipe.emplace(make_pipe());
   if (options.err == Output::pipe) err_pipe.emplace(make_pipe());
+  std::optional<Pipe> in_pipe;
+  if (options.stdin_pipe) in_pipe.emplace(make_pipe());
 
   SpawnSetup setup;
-  check(posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
-        "posix_spawn_file_actions_addopen");
+  if (in_pipe)
+    check(posix_spawn_file_actions_adddup2(&setup.actions, in_pipe->read.get(), STDIN_FILENO),
+          "posix_spawn_file_actions_adddup2");
+  else
+    check(posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
+          "posix_spawn_file_actions_addopen");
   connect_output(setup, options.out, STDOUT_FILENO, options.log, out_pipe ? &*out_pipe : nullptr, options.out_fd);
   if (options.err == Output::log_file && options.out == Output::log_file) {
     // One open file description: the two streams interleave in order.
@@ -246,6 +252,7 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
   pidfd_ = open_pidfd(pid);
   if (out_pipe) out_ = out_pipe->read.release();
   if (err_pipe) err_ = err_pipe->read.release();
+  if (in_pipe) in_ = in_pipe->write.release();
 }
 
 Process::~Process() {
@@ -258,6 +265,7 @@ Process::~Process() {
 
 Process::Process(Process&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
+      in_(std::exchange(o.in_, -1)),
       out_(std::exchange(o.out_, -1)),
       err_(std::exchange(o.err_, -1)),
       pidfd_(std::exchange(o.pidfd_, -1)),
@@ -274,6 +282,7 @@ Process& Process::operator=(Process&& o) noexcept {
   }
   close_fds();
   pid_ = std::exchange(o.pid_, -1);
+  in_ = std::exchange(o.in_, -1);
   out_ = std::exchange(o.out_, -1);
   err_ = std::exchange(o.err_, -1);
   pidfd_ = std::exchange(o.pidfd_, -1);
@@ -284,8 +293,13 @@ Process& Process::operator=(Process&& o) noexcept {
   return *this;
 }
 
+void Process::close_stdin() {
+  if (in_ >= 0) ::close(in_);
+  in_ = -1;
+}
+
 void Process::close_fds() {
-  for (int* fd : {&out_, &err_, &pidfd_}) {
+  for (int* fd : {&in_, &out_, &err_, &pidfd_}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }

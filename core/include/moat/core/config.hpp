@@ -12,6 +12,7 @@
 // docs/configuration.md.
 #pragma once
 
+#include <moat/core/plugin_calls.hpp>
 #include <moat/core/policy.hpp>
 
 #include <cstdint>
@@ -62,6 +63,7 @@ struct Config {
   nlohmann::json bench = nlohmann::json::object();        // reserved for `moat bench`
   std::vector<std::filesystem::path> allowed_bind_roots;  // absolute; empty = any
   PolicyConfig policy;                                    // what a sandbox may reach of the host
+  PluginHostConfig plugin_host;                           // where plugins run, call deadlines, answer cap
 
   std::vector<std::filesystem::path> sources;  // the files that were read, in merge order
   std::vector<std::string> warnings;           // one line each, starting with the file name

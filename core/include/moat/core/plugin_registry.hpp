@@ -8,6 +8,7 @@
 #pragma once
 
 #include <moat/plugin_abi.h>
+#include <moat/core/plugin_calls.hpp>
 #include <moat/core/plugin_record.hpp>
 #include <moat/core/runtime_handle.hpp>
 
@@ -29,6 +30,12 @@ struct RegistryOptions {
   std::chrono::milliseconds examine_timeout{5000};
   bool allow_unsafe = false;                // skip ownership/permission checks
   const moat_host_api* host_api = nullptr;  // passed to create()
+  // moat's own plugin folders: their plugins run in moat's process unless
+  // plugin_host.isolation says otherwise; every other plugin runs in a broker.
+  std::vector<std::filesystem::path> shipped_dirs;
+  std::filesystem::path broker;               // the moat-plugin-broker executable
+  PluginHostConfig plugin_host;               // deadlines, answer cap, isolation by id
+  const std::atomic<bool>* cancel = nullptr;  // Ctrl-C / SIGTERM; the flag host_api reads too
 };
 
 class PluginRegistry {
@@ -47,9 +54,13 @@ class PluginRegistry {
   [[nodiscard]] const std::vector<PluginRecord>& records() const;
   [[nodiscard]] const PluginRecord* find(std::string_view id) const;  // ok or not
 
+  // Where plugin `id`'s instances run (see RegistryOptions::shipped_dirs).
+  [[nodiscard]] Isolation isolation_of(std::string_view id) const;
+
   // Creates an instance of a loaded plugin with its configuration section.
   // Throws moat::Error: not-found (no such id), unavailable (plugin failed to
-  // load: the reason), failed (create() refused).
+  // load: the reason), failed (create() refused), timeout (create() hung),
+  // internal (the broker crashed or cannot run).
   [[nodiscard]] std::unique_ptr<RuntimeHandle> open(std::string_view id, const nlohmann::json& config) const;
 
  private:

@@ -1,11 +1,12 @@
 // One instance of a loaded runtime plugin, seen through moat's own types.
-// Calls go through the plugin's C function table; a NULL slot throws
-// moat::Error(MOAT_E_UNSUPPORTED), a failed call throws moat::Error with the
-// plugin's status and message. The plugin library is never unloaded, so the
-// handle only has to destroy the instance.
+// Calls go through a PluginConnection (in moat's process or a broker child,
+// plugin_calls.hpp), each with its deadline; an operation the plugin leaves
+// out throws moat::Error(MOAT_E_UNSUPPORTED), a failed call throws
+// moat::Error with the plugin's status and message.
 #pragma once
 
 #include <moat/plugin_abi.h>
+#include <moat/core/plugin_calls.hpp>
 #include <moat/error.hpp>
 #include <moat/model.hpp>
 
@@ -20,7 +21,11 @@ namespace moat::core {
 
 class RuntimeHandle {
  public:
-  // Takes ownership of `instance`, created from `descriptor`.
+  // `operations`: the optional operations the plugin fills.
+  RuntimeHandle(std::string id, std::vector<std::string> operations, std::unique_ptr<PluginConnection> connection,
+                CallDeadlines deadlines = {});
+  // In moat's process, with the default deadlines: takes ownership of
+  // `instance`, created from `descriptor`.
   RuntimeHandle(const moat_plugin_descriptor* descriptor, moat_plugin* instance);
   ~RuntimeHandle();
   RuntimeHandle(const RuntimeHandle&) = delete;
@@ -28,6 +33,7 @@ class RuntimeHandle {
 
   [[nodiscard]] std::string id() const;
   [[nodiscard]] std::vector<std::string> operations() const;  // optional ops present
+  [[nodiscard]] Isolation isolation() const noexcept { return connection_->isolation(); }
 
   Capabilities describe();
   ProbeResult probe();
@@ -45,16 +51,17 @@ class RuntimeHandle {
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
 
-  // Lower level: call any slot with a JSON request; used by the above.
-  // A NULL fn throws MOAT_E_UNSUPPORTED; malformed JSON back, or an exception
-  // escaping the plugin, throws MOAT_E_INTERNAL.
-  nlohmann::json call(moat_op_fn fn, const char* op_name, const nlohmann::json& request);
-  // The same by operation name ("sandbox_create", ...), honouring struct_size.
+  // Lower level: any operation by name ("probe", "sandbox_create", ...) with
+  // a JSON request; used by the above. An operation the plugin leaves out
+  // throws MOAT_E_UNSUPPORTED; malformed JSON back, or an exception escaping
+  // the plugin, throws MOAT_E_INTERNAL; no answer in time, MOAT_E_TIMEOUT.
   nlohmann::json call(std::string_view op_name, const nlohmann::json& request);
 
  private:
-  const moat_plugin_descriptor* descriptor_;
-  moat_plugin* instance_;
+  std::string id_;
+  std::vector<std::string> operations_;
+  std::unique_ptr<PluginConnection> connection_;
+  CallDeadlines deadlines_;
 };
 
 // The names of the optional operations a descriptor fills, in ABI order.

@@ -45,6 +45,7 @@ struct SpawnOptions {
   int out_fd = -1;            // for Output::fd; the caller keeps it open until the start and closes it
   int err_fd = -1;
   bool own_process_group = true;  // false: stays in moat's group (Ctrl-C in a terminal reaches it)
+  bool stdin_pipe = false;        // true: stdin is a pipe the caller writes (Process::stdin_fd); else /dev/null
 };
 
 // The program could not be started (not found, not executable, bad working
@@ -72,6 +73,10 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // The write end of the child's stdin (SpawnOptions::stdin_pipe), -1 when
+  // there is none or once close_stdin() was called.
+  [[nodiscard]] int stdin_fd() const { return in_; }
+  void close_stdin();
   // -1 when not a pipe, or once closed (after end of file).
   [[nodiscard]] int stdout_fd() const { return out_; }
   [[nodiscard]] int stderr_fd() const { return err_; }
@@ -103,6 +108,7 @@ class Process {
  private:
   void close_fds();
   pid_t pid_ = -1;
+  int in_ = -1;
   int out_ = -1;
   int err_ = -1;
   int pidfd_ = -1;
@@ -117,10 +123,10 @@ class Process {
 int exit_code_of(int wait_status, int* term_signal = nullptr);
 
 struct ProcessRequest {
-  std::vector<std::string> argv;                // argv[0] is looked up in PATH when it has no '/'
-  std::optional<std::vector<std::string>> env;  // "K=V"; nullopt = inherit this process's environment
-  std::string cwd;                              // empty = inherit
-  std::chrono::milliseconds timeout{0};         // 0 = no limit
+  std::vector<std::string> argv;                   // argv[0] is looked up in PATH when it has no '/'
+  std::optional<std::vector<std::string>> env;     // "K=V"; nullopt = inherit this process's environment
+  std::string cwd;                                 // empty = inherit
+  std::chrono::milliseconds timeout{0};            // 0 = no limit
   std::size_t max_output = std::size_t{64} << 20;  // per stream; the rest is discarded (and flagged)
 };
 

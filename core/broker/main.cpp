@@ -1,0 +1,222 @@
+// moat-plugin-broker PLUGIN.so
+//
+// Serves one plugin instance to moat over a pipe, so that whatever the plugin
+// does at run time (crash, exit, abort, hang, a huge answer) costs this
+// process, not moat. Reads framed requests on stdin and writes framed answers
+// and log lines on stdout (moat/core/broker_protocol.hpp); the plugin's own
+// output goes to stderr. Started by moat, not by users.
+#include <moat/core/broker_protocol.hpp>
+#include <moat/core/plugin_inspection.hpp>
+#include <moat/core/runtime_handle.hpp>
+#include <moat/error.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace broker = moat::core::broker;
+
+// Set by SIGUSR1 (moat was interrupted) or by a request header.
+std::atomic<bool> g_cancelled{false};
+
+extern "C" void on_cancel(int) { g_cancelled.store(true); }
+
+// Where answers and log lines go; plugin threads may log while a call runs.
+struct Channel {
+  int fd = -1;
+  std::mutex mutex;
+  void send(char kind, int code, std::string_view body) {
+    const std::lock_guard lock(mutex);
+    if (!broker::write_all(fd, broker::answer_header(kind, code, body.size()) + std::string(body))) {
+      // moat is gone: nobody is left to answer.
+      std::_Exit(0);
+    }
+  }
+};
+
+Channel g_channel;
+
+extern "C" void host_log(void*, int level, const char*, const char* message) {
+  try {
+    std::string_view text = message != nullptr ? message : "";
+    if (text.size() > broker::kMaxLogLine) text = text.substr(0, broker::kMaxLogLine);
+    g_channel.send('L', level, text);
+  } catch (...) {
+    // A log line is not worth an exception through the plugin's C frames.
+  }
+}
+
+extern "C" int host_cancelled(void*) { return g_cancelled.load() ? 1 : 0; }
+
+// Reads framed requests from stdin.
+class Requests {
+ public:
+  // False at end of file; exits on a malformed frame.
+  bool next(broker::RequestHeader& header, std::string& body) {
+    std::string line;
+    for (;;) {
+      const auto eol = buffer_.find('\n');
+      if (eol != std::string::npos) {
+        line = buffer_.substr(0, eol);
+        buffer_.erase(0, eol + 1);
+        break;
+      }
+      if (buffer_.size() > broker::kMaxHeader) malformed();
+      if (!fill()) return false;
+    }
+    auto parsed = broker::parse_request_header(line);
+    if (!parsed) malformed();
+    header = std::move(*parsed);
+    while (buffer_.size() < header.length) {
+      if (!fill()) return false;
+    }
+    body = buffer_.substr(0, header.length);
+    buffer_.erase(0, header.length);
+    return true;
+  }
+
+ private:
+  bool fill() {
+    std::array<char, 65536> chunk{};
+    ssize_t n = -1;
+    do {
+      n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return false;
+    buffer_.append(chunk.data(), static_cast<std::size_t>(n));
+    return true;
+  }
+  [[noreturn]] static void malformed() {
+    std::fputs("moat-plugin-broker: malformed request; exiting\n", stderr);
+    std::_Exit(65);
+  }
+  std::string buffer_;
+};
+
+std::string message_json(const std::string& text) {
+  return nlohmann::json{{"message", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Runs one operation of the instance and sends its answer.
+void serve(const moat_plugin_descriptor& d, moat_plugin* instance, const std::string& op, const std::string& body) {
+  moat_op_fn fn = op == "describe" ? d.describe : op == "probe" ? d.probe : moat::core::operation_slot(d, op);
+  if (fn == nullptr) {
+    g_channel.send('A', MOAT_E_UNSUPPORTED, "");
+    return;
+  }
+  char* raw = nullptr;
+  moat_status status = MOAT_OK;
+  try {
+    status = fn(instance, body.c_str(), &raw);
+  } catch (const std::exception& e) {
+    g_channel.send('A', MOAT_E_INTERNAL,
+                   message_json(fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", d.id, op,
+                                            e.what())));
+    return;
+  } catch (...) {
+    g_channel.send('A', MOAT_E_INTERNAL,
+                   message_json(fmt::format("plugin '{}' let an exception escape from {} (a plugin bug)", d.id, op)));
+    return;
+  }
+  const std::unique_ptr<char, void (*)(char*)> owned(raw, d.free_string);
+  g_channel.send('A', status, owned ? std::string_view(owned.get()) : std::string_view());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s PLUGIN.so (started by moat)\n", argc > 0 ? argv[0] : "moat-plugin-broker");
+    return 64;  // EX_USAGE
+  }
+  // Dies with moat, even when moat is killed outright while a plugin call
+  // hangs. A watcher thread rather than PR_SET_PDEATHSIG: that signal comes
+  // when the *thread* that started the broker ends, and moat may start a
+  // broker on a worker thread and keep using it after.
+  const pid_t parent = ::getppid();
+  std::thread([parent] {
+    while (::getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::_Exit(0);
+  }).detach();
+  // The protocol keeps stdout to itself; the plugin's own output goes to stderr.
+  g_channel.fd = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (g_channel.fd < 0 || ::dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    std::perror("moat-plugin-broker: dup");
+    return 71;  // EX_OSERR
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_cancel;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGUSR1, &sa, nullptr);
+  ::signal(SIGINT, SIG_IGN);  // moat decides what an interrupt means
+  ::signal(SIGPIPE, SIG_IGN);
+  spdlog::set_default_logger(spdlog::stderr_logger_st("moat-plugin-broker"));
+
+  Requests requests;
+  broker::RequestHeader header;
+  std::string body;
+  if (!requests.next(header, body) || header.op != "create") return 65;  // EX_DATAERR
+
+  moat::core::PluginRecord record;
+  record.path = argv[1];
+  auto opened = moat::core::open_plugin(record.path, record);
+  if (!opened) {
+    g_channel.send('A', MOAT_E_UNAVAILABLE, record.reason);
+    return 0;
+  }
+  const moat_plugin_descriptor& d = *opened->descriptor;
+  moat_host_api host{};
+  host.struct_size = sizeof host;
+  host.abi_major = MOAT_ABI_MAJOR;
+  host.abi_minor = MOAT_ABI_MINOR;
+  host.log = host_log;
+  host.cancelled = host_cancelled;
+
+  if (header.cancelled) g_cancelled.store(true);
+  char* error = nullptr;
+  moat_plugin* instance = nullptr;
+  try {
+    instance = d.create(&host, body.c_str(), &error);
+  } catch (...) {
+    g_channel.send('A', MOAT_E_FAILED, "create() let an exception escape (a plugin bug)");
+    return 0;
+  }
+  {
+    const std::unique_ptr<char, void (*)(char*)> owned(error, d.free_string);
+    if (instance == nullptr) {
+      g_channel.send('A', MOAT_E_FAILED, owned ? owned.get() : "create() returned no instance");
+      return 0;
+    }
+  }
+  g_channel.send('A', MOAT_OK, "");
+
+  while (requests.next(header, body)) {
+    if (header.cancelled) g_cancelled.store(true);
+    serve(d, instance, header.op, body);
+  }
+  try {
+    d.destroy(instance);
+  } catch (...) {
+    std::fputs("moat-plugin-broker: the plugin let an exception escape from destroy()\n", stderr);
+  }
+  return 0;
+}

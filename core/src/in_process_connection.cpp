@@ -1,0 +1,132 @@
+#include <moat/core/in_process_connection.hpp>
+#include <moat/core/runtime_handle.hpp>
+#include <moat/error.hpp>
+
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace moat::core {
+
+// Shared by the waiting caller and the worker: the worker may outlive the
+// connection when its call is abandoned.
+struct InProcessConnection::Pending {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  PluginAnswer answer;
+  std::optional<moat::Error> error;
+};
+
+namespace {
+
+moat_op_fn slot_for(const moat_plugin_descriptor& d, std::string_view op) {
+  if (op == "describe") return d.describe;
+  if (op == "probe") return d.probe;
+  return operation_slot(d, op);
+}
+
+}  // namespace
+
+InProcessConnection::InProcessConnection(const moat_plugin_descriptor& descriptor, const std::string& config_json,
+                                         CallContext context, std::chrono::milliseconds open_deadline)
+    : descriptor_(descriptor), context_(std::move(context)) {
+  const moat_plugin_descriptor* d = &descriptor_;
+  auto made = std::make_shared<moat_plugin*>(nullptr);
+  const PluginAnswer a = run("create", open_deadline, [d, made, config_json, host = context_.host]() {
+    char* error = nullptr;
+    moat_plugin* instance = d->create(host, config_json.c_str(), &error);
+    const std::unique_ptr<char, void (*)(char*)> owned(error, d->free_string);
+    if (instance == nullptr) return PluginAnswer{MOAT_E_FAILED, owned ? owned.get() : "create() returned no instance"};
+    *made = instance;
+    return PluginAnswer{};
+  });
+  if (a.status != MOAT_OK)
+    throw Error(MOAT_E_FAILED, fmt::format("runtime '{}' could not start: {}", context_.plugin_id, a.text));
+  instance_ = *made;
+}
+
+InProcessConnection::InProcessConnection(const moat_plugin_descriptor& descriptor, moat_plugin* instance,
+                                         CallContext context)
+    : descriptor_(descriptor), instance_(instance), context_(std::move(context)) {
+  if (instance_ == nullptr) throw Error(MOAT_E_INTERNAL, "InProcessConnection needs an instance");
+}
+
+InProcessConnection::~InProcessConnection() {
+  // An abandoned call may still be running inside the instance.
+  if (instance_ == nullptr || !lost_.empty()) return;
+  try {
+    descriptor_.destroy(instance_);
+  } catch (...) {
+    spdlog::error("plugin '{}' let an exception escape from destroy()", context_.plugin_id);
+  }
+}
+
+PluginAnswer InProcessConnection::call(std::string_view op, const std::string& request,
+                                       std::chrono::milliseconds deadline) {
+  const moat_op_fn fn = slot_for(descriptor_, op);
+  if (fn == nullptr) return PluginAnswer{MOAT_E_UNSUPPORTED, {}};
+  return run(op, deadline,
+             [fn, instance = instance_, free_string = descriptor_.free_string, request, cap = context_.max_answer_bytes,
+              id = context_.plugin_id, name = std::string(op)]() {
+               char* raw = nullptr;
+               const moat_status status = fn(instance, request.c_str(), &raw);
+               // The plugin allocated it; only the plugin may free it.
+               const std::unique_ptr<char, void (*)(char*)> owned(raw, free_string);
+               PluginAnswer a{status, {}};
+               if (owned) {
+                 const std::size_t n = ::strnlen(owned.get(), cap + 1);
+                 if (n > cap) throw Error(MOAT_E_INTERNAL, answer_too_big_message(id, name, cap));
+                 a.text.assign(owned.get(), n);
+               }
+               return a;
+             });
+}
+
+PluginAnswer InProcessConnection::run(std::string_view op, std::chrono::milliseconds deadline,
+                                      std::function<PluginAnswer()> work) {
+  if (!lost_.empty()) throw Error(MOAT_E_UNAVAILABLE, lost_);
+  auto pending = std::make_shared<Pending>();
+  std::thread([pending, work = std::move(work), id = context_.plugin_id, name = std::string(op)] {
+    PluginAnswer answer;
+    std::optional<moat::Error> error;
+    try {
+      answer = work();
+    } catch (const moat::Error& e) {
+      error = e;
+    } catch (const std::exception& e) {
+      // Only a plugin that bypasses the SDK's trampolines gets here; the
+      // unwinding crossed its C frames, which g++ code survives.
+      error.emplace(MOAT_E_INTERNAL,
+                    fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", id, name, e.what()));
+    } catch (...) {
+      error.emplace(MOAT_E_INTERNAL,
+                    fmt::format("plugin '{}' let an exception escape from {} (a plugin bug)", id, name));
+    }
+    const std::lock_guard lock(pending->mutex);
+    pending->answer = std::move(answer);
+    pending->error = std::move(error);
+    pending->done = true;
+    pending->done_cv.notify_all();
+  }).detach();
+
+  CallWatch watch(deadline, context_);
+  std::unique_lock lock(pending->mutex);
+  while (!pending->done_cv.wait_for(lock, watch.next_wait(), [&] { return pending->done; })) {
+    const auto verdict = watch.check();
+    if (verdict == CallWatch::Verdict::wait || verdict == CallWatch::Verdict::cancel_seen) continue;
+    lost_ = watch.message(verdict, op, "the call was abandoned and this instance is not called again");
+    throw Error(MOAT_E_TIMEOUT, lost_);
+  }
+  if (pending->error) throw *pending->error;
+  return std::move(pending->answer);
+}
+
+}  // namespace moat::core
