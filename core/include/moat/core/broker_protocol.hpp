@@ -22,7 +22,7 @@ namespace moat::core::broker {
 // A header line longer than this is a broken peer.
 inline constexpr std::size_t kMaxHeader = 64;
 // A log line longer than this is cut by the broker.
-inline constexpr std::size_t kMaxLogLine = 16 * 1024;
+inline constexpr std::size_t kMaxLogLine = std::size_t{16} * 1024;
 
 struct RequestHeader {
   std::string op;
