@@ -8,7 +8,6 @@
 #include "sandbox_support.hpp"
 
 #include <moat/core/sweep.hpp>
-#include <moat/engine/docker_client.hpp>
 
 #include <fmt/format.h>
 #include <boost/program_options/value_semantic.hpp>
@@ -43,9 +42,8 @@ int run(Context& ctx) {
   const core::CreationJournal journal(core::CreationJournal::default_dir());
   options.journal = &journal;
   options.cancelled = [&ctx] { return ctx.cancelled(); };
-  engine::DockerClient client(engine_client_options(ctx.config()));
   auto service = make_sandbox_service(ctx);
-  const core::SweepResult s = core::sweep(&client, service.get(), options);
+  const core::SweepResult s = core::sweep(*service, options);
 
   Output& out = ctx.out();
   if (out.json()) {
@@ -108,9 +106,10 @@ Command gc() {
           "remove them with 'moat sandbox rm', or everything moat made with --all.\n"
           "--run-id ID removes one run's objects only. Runtime-kept sandboxes (the host\n"
           "runtime's scratch directories) follow the same rules. Images prepared by\n"
-          "'moat image prepare' are caches and stay. Prints the counts. Exits 69 when the\n"
-          "engine cannot be reached (runtime-kept sandboxes are still handled), 1 when\n"
-          "something could not be removed.",
+          "'moat image prepare' are caches and stay. Everything is listed and removed\n"
+          "through the plugins (each lists what its backend keeps). Prints the counts.\n"
+          "Exits 69 when the engine cannot be reached (runtime-kept sandboxes are still\n"
+          "handled), 1 when something could not be removed.",
       .options = options,
       .positionals = {},
       .run = run,

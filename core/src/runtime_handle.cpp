@@ -20,7 +20,7 @@ struct OpSlot {
 
 // The optional operations in ABI order. Their names are the descriptor's
 // field names: what `plugins info` lists and errors quote.
-constexpr std::array<OpSlot, 11> kOptionalOps{{
+constexpr std::array<OpSlot, 13> kOptionalOps{{
     {"sandbox_create", offsetof(moat_plugin_descriptor, sandbox_create)},
     {"sandbox_start", offsetof(moat_plugin_descriptor, sandbox_start)},
     {"sandbox_stop", offsetof(moat_plugin_descriptor, sandbox_stop)},
@@ -32,6 +32,8 @@ constexpr std::array<OpSlot, 11> kOptionalOps{{
     {"sandbox_list", offsetof(moat_plugin_descriptor, sandbox_list)},
     {"network_connect", offsetof(moat_plugin_descriptor, network_connect)},
     {"network_disconnect", offsetof(moat_plugin_descriptor, network_disconnect)},
+    {"managed_list", offsetof(moat_plugin_descriptor, managed_list)},
+    {"managed_remove", offsetof(moat_plugin_descriptor, managed_remove)},
 }};
 
 // A slot exists only if the plugin's struct_size covers it (older minors
@@ -191,6 +193,16 @@ std::vector<SandboxInfo> RuntimeHandle::list() {
 
 void RuntimeHandle::connect_network(const std::string& name, const std::string& network) {
   call("network_connect", {{"name", name}, {"network", network}});
+}
+
+std::vector<ManagedObject> RuntimeHandle::managed_list() {
+  return convert<std::vector<ManagedObject>>(call("managed_list", nlohmann::json::object()), id(), "managed_list");
+}
+
+void RuntimeHandle::managed_remove(const ManagedObject& object) { call("managed_remove", object); }
+
+bool RuntimeHandle::supports(std::string_view op_name) const {
+  return std::find(operations_.begin(), operations_.end(), op_name) != operations_.end();
 }
 
 void RuntimeHandle::disconnect_network(const std::string& name, const std::string& network) {

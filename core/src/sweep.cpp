@@ -2,28 +2,25 @@
 
 #include <moat/engine/container_plan.hpp>
 #include <moat/model.hpp>
-#include <moat/support/json_read.hpp>
 
 #include <algorithm>
 #include <set>
 
 namespace moat::core {
 
-using json = nlohmann::json;
-
 namespace {
 
-std::string container_name(const json& entry) {
-  const json& names = support::member(entry, "Names");
-  if (!names.is_array() || names.empty() || !names.front().is_string())
-    return support::string_at(entry, "Id").substr(0, 12);
-  const std::string n = names.front().get<std::string>();
-  return n.starts_with('/') ? n.substr(1) : n;
+std::string label_of(const ManagedObject& o, const char* key) {
+  const auto it = o.labels.find(key);
+  return it == o.labels.end() ? std::string() : it->second;
 }
 
-std::string label_of(const json& entry, const char* key) {
-  return support::string_at(support::member(entry, "Labels"), key);
-}
+// One object a plugin listed, and how to remove it.
+struct Found {
+  ManagedObject object;
+  std::string runtime;  // the plugin that listed it (and removes it)
+  bool legacy = false;  // listed by sandbox_list (an ABI 1.0 plugin): removed by sandbox_remove
+};
 
 class Sweeper {
  public:
@@ -44,75 +41,52 @@ class Sweeper {
     return !result_.interrupted;
   }
 
-  // Runs `remove` unless dry; a failure is recorded, not fatal.
-  template <typename Fn>
-  bool attempt(const std::string& what, Fn&& remove) {
-    if (options_.dry_run) return true;
-    try {
-      remove();
-      return true;
-    } catch (const moat::Error& e) {
-      // Gone already (removed with its sandbox, or by another sweep): the goal holds.
-      if (e.status() == MOAT_E_NOT_FOUND) return true;
-      result_.errors.push_back(what + ": " + e.what());
-    } catch (const std::exception& e) {
-      result_.errors.push_back(what + ": " + e.what());
-    }
-    return false;
-  }
-
-  void engine(engine::DockerClient& client, std::set<std::string>& engine_ids) {
-    engine::LabelFilter filter = {{kManagedLabel, "true"}};
-    if (options_.scope == SweepScope::run) filter[kRunIdLabel] = options_.run_id;
-    try {
-      std::set<std::string> kept;  // names of the sandbox containers that stay
-      for (const auto& c : client.list_containers(filter, true)) {
-        if (!go_on()) return;
-        const std::string id = support::string_at(c, "Id");
-        engine_ids.insert(id);
-        const std::string name = container_name(c);
-        if (!covers(c, name)) {
-          kept.insert(name);
-          continue;
+  // What every loaded plugin keeps, each object once.
+  std::vector<Found> collect(SandboxService& service) {
+    std::vector<Found> found;
+    std::set<std::string> seen;
+    for (const auto& id : service.loaded_runtime_ids()) {
+      try {
+        RuntimeHandle& h = service.runtime(id);
+        if (h.supports("managed_list")) {
+          for (auto& o : h.managed_list()) {
+            if (seen.insert(o.store + '\n' + o.kind + '\n' + o.id).second) found.push_back({std::move(o), id, false});
+          }
+        } else if (h.supports("sandbox_list")) {
+          for (auto& info : h.list()) {
+            ManagedObject o{"plugin:" + id, "sandbox", info.name, info.name, info.labels};
+            if (label_of(o, kManagedLabel) == "true") found.push_back({std::move(o), id, true});
+          }
         }
-        if (attempt("container " + name, [&] { client.remove_container(id, true, true); }))
-          result_.containers.push_back(name);
+      } catch (const moat::Error& e) {
+        listing_failed(id, e);
       }
-      for (const auto& v : client.list_volumes(filter)) {
-        if (!go_on()) return;
-        const std::string name = support::string_at(v, "Name");
-        if (!covers_volume(v, kept)) continue;
-        if (attempt("volume " + name, [&] { client.remove_volume(name, true); })) result_.volumes.push_back(name);
-      }
-      for (const auto& n : client.list_networks(filter)) {
-        if (!go_on()) return;
-        const std::string name = support::string_at(n, "Name");
-        if (!covers(n, {})) continue;
-        if (attempt("network " + name, [&] { client.remove_network(support::string_at(n, "Id")); }))
-          result_.networks.push_back(name);
-      }
-    } catch (const moat::Error& e) {
-      // Listing failed: the engine is down or refuses. Removals failing one
-      // by one are recorded by attempt().
-      result_.engine_error = e;
     }
+    return found;
   }
 
-  void runtimes(SandboxService& service, const std::set<std::string>& engine_ids) {
-    const SandboxListing listing = service.list();
-    for (const auto& info : listing.sandboxes) {
+  void remove(SandboxService& service, std::vector<Found>& found) {
+    // Sandboxes (engine containers and runtime-kept ones) first: which stay
+    // decides which volumes are orphans.
+    std::set<std::string> kept;
+    for (const auto& f : found) {
+      if (f.object.kind != "container" && f.object.kind != "sandbox") continue;
       if (!go_on()) return;
-      if (engine_ids.contains(info.id)) continue;  // an engine container: handled above
-      const json entry = {{"Labels", info.labels}};
-      if (label_of(entry, kManagedLabel) != "true" || !covers(entry, info.name)) continue;
-      if (attempt("sandbox " + info.name + " (" + info.runtime + ")",
-                  [&] { service.runtime(info.runtime).remove(info.name); }))
-        result_.sandboxes.push_back({info.runtime, info.name});
+      if (!covers(f.object, f.object.name)) {
+        kept.insert(f.object.name);
+        continue;
+      }
+      if (attempt(service, f)) record(f);
     }
-    for (const auto& [id, e] : listing.failures) {
-      // With the engine down every Docker-backed runtime fails the same way; say it once.
-      if (result_.engine_error && e.status() == MOAT_E_UNAVAILABLE) continue;
-      result_.errors.push_back("runtime " + id + " could not list its sandboxes: " + e.what());
+    for (const auto& f : found) {
+      if (f.object.kind != "volume") continue;
+      if (!go_on()) return;
+      if (covers_volume(f.object, kept) && attempt(service, f)) record(f);
+    }
+    for (const auto& f : found) {
+      if (f.object.kind == "container" || f.object.kind == "sandbox" || f.object.kind == "volume") continue;
+      if (!go_on()) return;
+      if (covers(f.object, {}) && attempt(service, f)) record(f);
     }
   }
 
@@ -124,14 +98,63 @@ class Sweeper {
   }
 
  private:
+  void listing_failed(const std::string& runtime, const moat::Error& e) {
+    if (e.status() == MOAT_E_UNSUPPORTED) return;  // a runtime that keeps nothing
+    if (e.status() == MOAT_E_UNAVAILABLE) {
+      // With an engine down every plugin on it fails the same way; say it once.
+      if (!result_.engine_error) {
+        result_.engine_error = e;
+        return;
+      }
+      if (std::string(result_.engine_error->what()) == e.what()) return;
+    }
+    result_.errors.push_back("runtime " + runtime + " could not list what it keeps: " + e.what());
+  }
+
+  // Removes `f` unless dry; a failure is recorded, not fatal.
+  bool attempt(SandboxService& service, const Found& f) {
+    if (options_.dry_run) return true;
+    try {
+      RuntimeHandle& h = service.runtime(f.runtime);
+      if (f.legacy)
+        h.remove(f.object.name);
+      else
+        h.managed_remove(f.object);
+      return true;
+    } catch (const moat::Error& e) {
+      // Gone already (removed with its sandbox, or by another sweep): the goal holds.
+      if (e.status() == MOAT_E_NOT_FOUND) return true;
+      result_.errors.push_back(what(f) + ": " + e.what());
+    } catch (const std::exception& e) {
+      result_.errors.push_back(what(f) + ": " + e.what());
+    }
+    return false;
+  }
+
+  static std::string what(const Found& f) {
+    if (f.object.kind == "sandbox") return "sandbox " + f.object.name + " (" + f.runtime + ")";
+    return f.object.kind + " " + f.object.name;
+  }
+
+  void record(const Found& f) {
+    if (f.object.kind == "container")
+      result_.containers.push_back(f.object.name);
+    else if (f.object.kind == "volume")
+      result_.volumes.push_back(f.object.name);
+    else if (f.object.kind == "network")
+      result_.networks.push_back(f.object.name);
+    else
+      result_.sandboxes.push_back({f.runtime, f.object.name});
+  }
+
   [[nodiscard]] bool half_made(const std::string& name) const {
     return std::any_of(abandoned_.begin(), abandoned_.end(), [&](const PendingCreate& p) { return p.name == name; });
   }
 
-  // Whether the scope covers a container, network or runtime-kept sandbox
-  // (`name`: the sandbox it is, empty for a network).
-  [[nodiscard]] bool covers(const json& entry, const std::string& name) const {
-    const std::string run = label_of(entry, kRunIdLabel);
+  // Whether the scope covers a sandbox or network (`name`: the sandbox it
+  // is, empty for a network).
+  [[nodiscard]] bool covers(const ManagedObject& o, const std::string& name) const {
+    const std::string run = label_of(o, kRunIdLabel);
     switch (options_.scope) {
       case SweepScope::all:
         return true;
@@ -145,10 +168,10 @@ class Sweeper {
 
   // A volume made for a sandbox (moat.sandbox=<name>) is a leftover when that
   // sandbox is half-made or no longer exists, and no create of it is running.
-  [[nodiscard]] bool covers_volume(const json& entry, const std::set<std::string>& kept) const {
-    if (options_.scope != SweepScope::leftovers) return covers(entry, {});
-    if (!label_of(entry, kRunIdLabel).empty()) return true;
-    const std::string owner = label_of(entry, engine::kSandboxLabel);
+  [[nodiscard]] bool covers_volume(const ManagedObject& o, const std::set<std::string>& kept) const {
+    if (options_.scope != SweepScope::leftovers) return covers(o, {});
+    if (!label_of(o, kRunIdLabel).empty()) return true;
+    const std::string owner = label_of(o, engine::kSandboxLabel);
     if (owner.empty() || being_created_.contains(owner)) return false;
     return half_made(owner) || !kept.contains(owner);
   }
@@ -170,12 +193,11 @@ std::vector<std::string> SweepResult::found() const {
   return out;
 }
 
-SweepResult sweep(engine::DockerClient* engine, SandboxService* service, const SweepOptions& options) {
+SweepResult sweep(SandboxService& service, const SweepOptions& options) {
   SweepResult result;
   Sweeper sweeper(options, result);
-  std::set<std::string> engine_ids;
-  if (engine != nullptr) sweeper.engine(*engine, engine_ids);
-  if (service != nullptr && !result.interrupted) sweeper.runtimes(*service, engine_ids);
+  auto found = sweeper.collect(service);
+  if (sweeper.go_on()) sweeper.remove(service, found);
   if (!result.interrupted) sweeper.close_journal();
   return result;
 }

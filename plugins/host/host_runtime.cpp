@@ -3,10 +3,10 @@
 // baseline that every runtime's overhead is measured against.
 #include "host_state_store.hpp"
 
-#include <moat/support/probe_evidence.hpp>
-#include <moat/support/spec_checks.hpp>
-#include <moat/support/process.hpp>
 #include <moat/plugin.hpp>
+#include <moat/support/probe_evidence.hpp>
+#include <moat/support/process.hpp>
+#include <moat/support/spec_checks.hpp>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -218,6 +218,24 @@ class HostRuntime {
     std::vector<moat::SandboxInfo> out;
     for (const auto& s : store_.list()) out.push_back(info_of(s));
     return out;
+  }
+
+  // What `moat gc` sweeps: the sandboxes moat made here (its scratch
+  // directories go with them).
+  std::vector<moat::ManagedObject> list_managed() {
+    std::vector<moat::ManagedObject> out;
+    for (const auto& s : store_.list()) {
+      if (auto it = s.labels.find(moat::kManagedLabel); it == s.labels.end() || it->second != "true") continue;
+      out.push_back({"host:" + store_.root().string(), "sandbox", s.name, s.name, s.labels});
+    }
+    return out;
+  }
+
+  void remove_managed(const moat::ManagedObject& object) {
+    if (object.kind != "sandbox")
+      throw moat::Error(MOAT_E_INVALID,
+                        "managed_remove: the host runtime keeps sandboxes only, not '" + object.kind + "'");
+    remove_sandbox(object.id);
   }
 
  private:

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -435,8 +436,8 @@ TEST_F(MoatPlugins, RuntimesListsEveryOtherRuntimeWhenOnePluginHangsCrashesOrExi
 
 TEST_F(MoatPlugins, MatrixAndBenchWithoutRuntimesFinishWhenOnePluginHangs) {
   const auto config = write("hang.json", misbehave_config("hang", 2));
-  const std::vector<std::string> plugins = {"--config", config.string(), "--plugin-path", MOAT_FIXTURE_GOOD_DIR,
-                                            "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR};
+  const std::vector<std::string> plugins = {
+      "--config", config.string(), "--plugin-path", MOAT_FIXTURE_GOOD_DIR, "--plugin-path", MOAT_FIXTURE_MISBEHAVE_DIR};
   auto args = plugins;
   for (const char* a : {"-o", "json", "matrix"}) args.emplace_back(a);
   auto started = std::chrono::steady_clock::now();
@@ -448,8 +449,7 @@ TEST_F(MoatPlugins, MatrixAndBenchWithoutRuntimesFinishWhenOnePluginHangs) {
   for (const auto& rt : report["runtimes"]) by_id[rt["id"].get<std::string>()] = rt;
   EXPECT_EQ(by_id["good"]["available"], true) << m.out;
   EXPECT_EQ(by_id["misbehave"]["available"], false) << m.out;
-  EXPECT_NE(by_id["misbehave"]["reason"].get<std::string>().find("did not answer probe within 2 s"),
-            std::string::npos)
+  EXPECT_NE(by_id["misbehave"]["reason"].get<std::string>().find("did not answer probe within 2 s"), std::string::npos)
       << by_id["misbehave"];
 
   args = plugins;
@@ -501,6 +501,46 @@ TEST_F(MoatPlugins, ABrokerWhoseMoatIsKilledOutrightEndsToo) {
   while (::kill(broker, 0) == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(::kill(broker, 0), 0) << "broker " << broker << " outlived moat";
+}
+
+// gc goes through the plugins: a plugin that keeps things outside any Docker
+// engine (here the good fixture, in a broker) has its leftovers listed and
+// removed through it, by the same scope rules, and each object once even
+// when two listings name it.
+TEST_F(MoatPlugins, GcSweepsAThirdPartyPluginsObjectsThroughThePlugin) {
+  const auto removed = root_ / "removed.txt";
+  const json run = {{"moat.managed", "true"}, {"moat.run-id", "r1"}};
+  const json users = {{"moat.managed", "true"}};
+  const json managed = json::array(
+      {{{"store", "good"}, {"kind", "sandbox"}, {"id", "s1"}, {"name", "s1"}, {"labels", run}},
+       {{"store", "good"}, {"kind", "sandbox"}, {"id", "s1"}, {"name", "s1"}, {"labels", run}},  // listed twice
+       {{"store", "good"}, {"kind", "sandbox"}, {"id", "alice"}, {"name", "alice"}, {"labels", users}},
+       {{"store", "good"},
+        {"kind", "volume"},
+        {"id", "v-alice"},
+        {"name", "v-alice"},
+        {"labels", {{"moat.managed", "true"}, {"moat.sandbox", "alice"}}}},
+       {{"store", "good"},
+        {"kind", "volume"},
+        {"id", "v-gone"},
+        {"name", "v-gone"},
+        {"labels", {{"moat.managed", "true"}, {"moat.sandbox", "gone"}}}},
+       {{"store", "good"}, {"kind", "network"}, {"id", "n1"}, {"name", "n1"}, {"labels", run}}});
+  const auto config = write(
+      "gc.json", json{{"plugins", {{"good", {{"managed", managed}, {"removed_file", removed.string()}}}}}}.dump());
+  RunOptions o;
+  o.env.emplace("MOAT_STATE_DIR", (root_ / "state").string());
+  const auto r = moat({"--config", config.string(), "--plugin-path", MOAT_FIXTURE_GOOD_DIR, "-o", "json", "gc"}, o);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const json g = document(r);
+  EXPECT_EQ(g["counts"]["sandboxes"], 1) << r.out;
+  EXPECT_EQ(g["counts"]["volumes"], 1) << r.out;
+  EXPECT_EQ(g["counts"]["networks"], 1) << r.out;
+  std::ifstream in(removed);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The run's sandbox and network, and the volume of a sandbox that is gone;
+  // the user's sandbox and its volume stay.
+  EXPECT_EQ(text, "sandbox s1\nvolume v-gone\nnetwork n1\n");
 }
 
 TEST_F(MoatPlugins, ACrashInTheCallAskedForIsExit70WithOneLine) {

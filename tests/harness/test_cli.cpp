@@ -52,8 +52,8 @@ std::string run_id_from(const std::string& err) {
 
 TEST(Cli, BenchWritesResultsAndPrintsTheTable) {
   TempDir out;
-  auto r = run_moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed", "7",
-                 "--out", out.path().string()});
+  auto r = run_moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed",
+                     "7", "--out", out.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("compute"), std::string::npos) << r.out;
   // Plain progress lines on a non-terminal stderr, one per unit of work.
@@ -171,7 +171,7 @@ TEST(Cli, CtrlCAndSigtermExit130AndLeaveNothing) {
     EXPECT_EQ(i.result.exit_code, 130) << "signal " << sig << ": " << i.result.err;
     ASSERT_FALSE(i.run_id.empty()) << i.result.err;
     moat::core::SandboxService service(registry(), config());
-    EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), i.run_id), std::vector<std::string>{});
+    EXPECT_EQ(moat::harness::leftovers_of_run(service, i.run_id), std::vector<std::string>{});
     auto r = moat::bench::load_results(out.path() / "results.jsonl");
     EXPECT_FALSE(r.complete);
     EXPECT_EQ(r.manifest.run_id, i.run_id);
@@ -185,11 +185,11 @@ TEST(Cli, AKilledRunIsCleanedByGcRunId) {
   EXPECT_EQ(i.result.signal, SIGKILL) << i.result.err;
   ASSERT_FALSE(i.run_id.empty()) << i.result.err;
   moat::core::SandboxService service(registry(), config());
-  EXPECT_FALSE(moat::harness::leftovers_of_run(service, &client(), i.run_id).empty())
+  EXPECT_FALSE(moat::harness::leftovers_of_run(service, i.run_id).empty())
       << "the kill came too late to leave anything: the test proves nothing";
   auto gc = run_moat({"gc", "--run-id", i.run_id});
   EXPECT_EQ(gc.exit_code, 0) << gc.out << gc.err;
-  EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), i.run_id), std::vector<std::string>{});
+  EXPECT_EQ(moat::harness::leftovers_of_run(service, i.run_id), std::vector<std::string>{});
 }
 
 }  // namespace

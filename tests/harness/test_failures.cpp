@@ -54,7 +54,7 @@ TEST(Failures, MissingImageGivesFailedSamplesWithTheReason) {
   EXPECT_DOUBLE_EQ(row->error_rate, 1.0);
 
   moat::core::SandboxService service(registry(), config());
-  EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), o.run_id), std::vector<std::string>{});
+  EXPECT_EQ(moat::harness::leftovers_of_run(service, o.run_id), std::vector<std::string>{});
 }
 
 TEST(Failures, UnknownRuntimeAndSuiteAreRefusedBeforeAnything) {

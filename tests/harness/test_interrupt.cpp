@@ -48,7 +48,7 @@ TEST(Interrupt, CancelMidRunRemovesEverythingAndKeepsCompletedSamples) {
   EXPECT_TRUE(outcome.cleanup_errors.empty());
   EXPECT_FALSE(fs::exists(out.path() / "results.json"));
   moat::core::SandboxService service(registry(), config());
-  EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), run_id), std::vector<std::string>{});
+  EXPECT_EQ(moat::harness::leftovers_of_run(service, run_id), std::vector<std::string>{});
 
   auto r = moat::bench::load_results(out.path() / "results.jsonl");
   EXPECT_FALSE(r.complete);

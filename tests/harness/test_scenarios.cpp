@@ -89,7 +89,7 @@ moat::bench::Results run_scenario(const std::string& scenario,
   }
   EXPECT_TRUE(any_metric) << "scenario " << scenario << " declared no metric";
   moat::core::SandboxService service(registry(), config());
-  EXPECT_EQ(moat::harness::leftovers_of_run(service, &client(), run_id), std::vector<std::string>{});
+  EXPECT_EQ(moat::harness::leftovers_of_run(service, run_id), std::vector<std::string>{});
   return r;
 }
 

@@ -36,7 +36,7 @@ const FixtureCase kCases[] = {
      MOAT_FIXTURE_ABI_MAJOR,
      PluginStatus::abi_mismatch,
      {"ABI major 2, host supports 1", "rebuild"}},
-    {"abi_minor", MOAT_FIXTURE_ABI_MINOR_DIR, MOAT_FIXTURE_ABI_MINOR, PluginStatus::abi_mismatch, {"1.1", "newer"}},
+    {"abi_minor", MOAT_FIXTURE_ABI_MINOR_DIR, MOAT_FIXTURE_ABI_MINOR, PluginStatus::abi_mismatch, {"1.2", "newer"}},
     {"short_struct",
      MOAT_FIXTURE_SHORT_STRUCT_DIR,
      MOAT_FIXTURE_SHORT_STRUCT,

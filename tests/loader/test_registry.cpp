@@ -40,7 +40,8 @@ TEST(Registry, GoodPluginIdentityAndOperations) {
   EXPECT_NE(r.build_info.find("moat-sdk"), std::string::npos) << r.build_info;
   EXPECT_EQ(r.abi_major, static_cast<uint32_t>(MOAT_ABI_MAJOR));
   EXPECT_EQ(r.abi_minor, static_cast<uint32_t>(MOAT_ABI_MINOR));
-  EXPECT_EQ(r.operations, (std::vector<std::string>{"sandbox_start", "sandbox_exec", "sandbox_list"}));
+  EXPECT_EQ(r.operations, (std::vector<std::string>{"sandbox_start", "sandbox_exec", "sandbox_list", "managed_list",
+                                                    "managed_remove"}));
   EXPECT_EQ(registry.find("good"), &r);
   EXPECT_EQ(registry.find("nope"), nullptr);
 }
@@ -293,7 +294,8 @@ TEST_P(GoodPlugin, OpenAndCall) {
   auto h = registry_->open("good", nlohmann::json::object());
   ASSERT_TRUE(h);
   EXPECT_EQ(h->id(), "good");
-  EXPECT_EQ(h->operations(), (std::vector<std::string>{"sandbox_start", "sandbox_exec", "sandbox_list"}));
+  EXPECT_EQ(h->operations(), (std::vector<std::string>{"sandbox_start", "sandbox_exec", "sandbox_list", "managed_list",
+                                                       "managed_remove"}));
   const auto caps = h->describe();
   EXPECT_EQ(caps.isolation, "none");
   EXPECT_TRUE(caps.bind_mounts);

@@ -35,12 +35,14 @@ TEST(PluginRegistry, LoadsAllFiveShippedPlugins) {
     EXPECT_EQ(rec->version, "0.1.0");
   }
   const std::vector<std::string> docker_ops = {
-      "sandbox_create",  "sandbox_start", "sandbox_stop", "sandbox_restart", "sandbox_remove",    "sandbox_exec",
-      "sandbox_inspect", "sandbox_logs",  "sandbox_list", "network_connect", "network_disconnect"};
+      "sandbox_create",     "sandbox_start",   "sandbox_stop",  "sandbox_restart", "sandbox_remove",
+      "sandbox_exec",       "sandbox_inspect", "sandbox_logs",  "sandbox_list",    "network_connect",
+      "network_disconnect", "managed_list",    "managed_remove"};
   for (const char* id : {"runc", "sysbox", "gvisor", "kata"}) EXPECT_EQ(open(id)->operations(), docker_ops) << id;
   auto host_ops = open("host")->operations();
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "network_connect"), 0);
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "sandbox_exec"), 1);
+  EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "managed_list"), 1);
 }
 
 TEST(PluginDescribe, DeclaresHonestIsolation) {

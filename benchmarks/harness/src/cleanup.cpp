@@ -4,17 +4,15 @@
 
 namespace moat::harness {
 
-std::vector<std::string> remove_run(core::SandboxService& service, engine::DockerClient* engine,
-                                    const std::string& run_id) {
-  core::SweepResult r = core::sweep(engine, &service, {.scope = core::SweepScope::run, .run_id = run_id});
+std::vector<std::string> remove_run(core::SandboxService& service, const std::string& run_id) {
+  core::SweepResult r = core::sweep(service, {.scope = core::SweepScope::run, .run_id = run_id});
   if (r.engine_error)
     r.errors.push_back(std::string("the engine could not list the run's objects: ") + r.engine_error->what());
   return r.errors;
 }
 
-std::vector<std::string> leftovers_of_run(core::SandboxService& service, engine::DockerClient* engine,
-                                          const std::string& run_id) {
-  return core::sweep(engine, &service, {.scope = core::SweepScope::run, .run_id = run_id, .dry_run = true}).found();
+std::vector<std::string> leftovers_of_run(core::SandboxService& service, const std::string& run_id) {
+  return core::sweep(service, {.scope = core::SweepScope::run, .run_id = run_id, .dry_run = true}).found();
 }
 
 }  // namespace moat::harness

@@ -83,8 +83,8 @@ std::vector<std::string> choose_suites(const std::vector<std::string>& asked) {
 // Removes everything of the run when the runner leaves, however it leaves.
 class RunCleanup {
  public:
-  RunCleanup(Environment& env, engine::DockerClient* engine, std::string run_id, Progress* progress)
-      : env_(env), engine_(engine), run_id_(std::move(run_id)), progress_(progress) {}
+  RunCleanup(Environment& env, std::string run_id, Progress* progress)
+      : env_(env), run_id_(std::move(run_id)), progress_(progress) {}
   ~RunCleanup() {
     if (!done_) (void)run();
   }
@@ -93,7 +93,7 @@ class RunCleanup {
     std::vector<std::string> errors;
     try {
       errors = env_.sandboxes().remove_all(env_.service());
-      for (auto& e : remove_run(env_.service(), engine_, run_id_)) errors.push_back(std::move(e));
+      for (auto& e : remove_run(env_.service(), run_id_)) errors.push_back(std::move(e));
     } catch (const std::exception& e) {
       errors.push_back(std::string("cleanup: ") + e.what());
     }
@@ -105,7 +105,6 @@ class RunCleanup {
 
  private:
   Environment& env_;
-  engine::DockerClient* engine_;
   std::string run_id_;
   Progress* progress_;
   bool done_ = false;
@@ -217,7 +216,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
 
   Environment env(registry, config, RunIdentity{outcome.run_id, work_dir, options.workloads_dir}, recorder, cancelled,
                   engine, std::move(main_service));
-  RunCleanup cleanup(env, engine, outcome.run_id, options.progress);
+  RunCleanup cleanup(env, outcome.run_id, options.progress);
 
   // ---- what the run will do (for progress) ----
   std::size_t total = 0, done = 0;

@@ -296,8 +296,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
 
   {
     core::SandboxService service(registry, config);
-    report.cleanup =
-        cleanup_json(core::sweep(&engine, &service, {.scope = core::SweepScope::run, .run_id = report.run_id}));
+    report.cleanup = cleanup_json(core::sweep(service, {.scope = core::SweepScope::run, .run_id = report.run_id}));
   }
   report.interrupted = cancelled(o);
   report.finished = bench::now_rfc3339();

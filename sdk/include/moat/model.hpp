@@ -118,6 +118,18 @@ struct LogsRequest {
   std::optional<std::uint64_t> tail;  // only the last N lines
 };
 
+// One object a plugin's backend holds for moat (managed_list, managed_remove):
+// what `moat gc` sweeps. `store` names where it lives, so that plugins sharing
+// one store (Docker-backed runtimes on one engine) list it once: objects with
+// equal store, kind and id are the same object.
+struct ManagedObject {
+  std::string store;                          // e.g. "docker:unix:///var/run/docker.sock", "host:/var/lib/moat/host"
+  std::string kind;                           // "sandbox", "volume", "network", ...
+  std::string id;                             // unique in the store
+  std::string name;                           // for people
+  std::map<std::string, std::string> labels;  // moat.managed, moat.run-id, moat.sandbox...
+};
+
 // ---- JSON wire format -------------------------------------------------------
 
 namespace detail {
@@ -249,6 +261,17 @@ inline void from_json(const nlohmann::json& j, LogsResult& r) {
   detail::get_opt(j, "stdout", r.stdout_data);
   detail::get_opt(j, "stderr", r.stderr_data);
   detail::get_opt(j, "truncated", r.truncated);
+}
+
+inline void to_json(nlohmann::json& j, const ManagedObject& o) {
+  j = {{"store", o.store}, {"kind", o.kind}, {"id", o.id}, {"name", o.name}, {"labels", o.labels}};
+}
+inline void from_json(const nlohmann::json& j, ManagedObject& o) {
+  detail::get_opt(j, "store", o.store);
+  detail::get_opt(j, "kind", o.kind);
+  detail::get_opt(j, "id", o.id);
+  detail::get_opt(j, "name", o.name);
+  detail::get_opt(j, "labels", o.labels);
 }
 
 inline void to_json(nlohmann::json& j, const LogsRequest& r) {

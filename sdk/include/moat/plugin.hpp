@@ -28,6 +28,8 @@
 //   std::vector<SandboxInfo> list_sandboxes()
 //   void        connect_network(const std::string& name, const std::string& network)
 //   void        disconnect_network(const std::string& name, const std::string& network)
+//   std::vector<ManagedObject> list_managed()       (ABI 1.1: what `moat gc` sweeps)
+//   void        remove_managed(const ManagedObject&)
 #pragma once
 
 #include <moat/plugin_abi.h>
@@ -266,6 +268,26 @@ struct Adapter {
     return nullptr;
   }
 
+  static moat_op_fn list_managed() {
+    if constexpr (requires(Impl & i) { i.list_managed(); }) {
+      return [](moat_plugin* p, const char*, char** out) noexcept {
+        return guarded(out, [&] { return nlohmann::json(self(p).list_managed()); });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn remove_managed() {
+    if constexpr (requires(Impl & i, const ManagedObject& o) { i.remove_managed(o); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out, [&] {
+          self(p).remove_managed(parse_request(in).get<ManagedObject>());
+          return nlohmann::json();
+        });
+      };
+    }
+    return nullptr;
+  }
+
   static moat_plugin_descriptor make_descriptor(const char* id, const char* version, const char* description,
                                                 moat_plugin* (*create_fn)(const moat_host_api*, const char*, char**)) {
     moat_plugin_descriptor d{};
@@ -292,6 +314,8 @@ struct Adapter {
     d.sandbox_list = list_sandboxes();
     d.network_connect = connect_network();
     d.network_disconnect = disconnect_network();
+    d.managed_list = list_managed();
+    d.managed_remove = remove_managed();
     return d;
   }
 };

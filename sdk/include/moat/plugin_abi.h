@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define MOAT_ABI_MAJOR 1
-#define MOAT_ABI_MINOR 0
+#define MOAT_ABI_MINOR 1
 
 /* Versioned by name too, so a future ABI 2 can live beside ABI 1. */
 #define MOAT_PLUGIN_ENTRY_SYMBOL "moat_plugin_entry_v1"
@@ -72,10 +72,10 @@ typedef struct moat_host_api {
   uint32_t struct_size;
   uint16_t abi_major;
   uint16_t abi_minor;
-  void *ctx; /* opaque, passed back to each callback */
-  void (*log)(void *ctx, int level, const char *plugin_id, const char *message);
+  void* ctx; /* opaque, passed back to each callback */
+  void (*log)(void* ctx, int level, const char* plugin_id, const char* message);
   /* Non-zero once the host wants the plugin to stop early (Ctrl-C). */
-  int (*cancelled)(void *ctx);
+  int (*cancelled)(void* ctx);
 } moat_host_api;
 
 typedef struct moat_plugin moat_plugin; /* a plugin instance, opaque to the host */
@@ -86,56 +86,63 @@ typedef struct moat_plugin moat_plugin; /* a plugin instance, opaque to the host
  * On any other status, *response is NULL or {"message": "..."} explaining it.
  * The host frees *response with the descriptor's free_string.
  */
-typedef moat_status (*moat_op_fn)(moat_plugin *self, const char *request_json, char **response_json);
+typedef moat_status (*moat_op_fn)(moat_plugin* self, const char* request_json, char** response_json);
 
 typedef struct moat_plugin_descriptor {
   uint32_t struct_size;
   uint16_t abi_major;
   uint16_t abi_minor;
-  const char *id;          /* e.g. "gvisor"; [a-z0-9][a-z0-9-]* */
-  const char *version;     /* semantic version of the plugin */
-  const char *description; /* one line */
-  const char *build_info;   /* compiler, SDK version it was built against */
+  const char* id;          /* e.g. "gvisor"; [a-z0-9][a-z0-9-]* */
+  const char* version;     /* semantic version of the plugin */
+  const char* description; /* one line */
+  const char* build_info;  /* compiler, SDK version it was built against */
 
   /* ---- required ---- */
   /* config_json is the plugin's section of moat's configuration ({} if none).
    * Returns NULL on failure and sets *error (freed with free_string). */
-  moat_plugin *(*create)(const moat_host_api *host, const char *config_json, char **error);
-  void (*destroy)(moat_plugin *self);
-  void (*free_string)(char *s);
+  moat_plugin* (*create)(const moat_host_api* host, const char* config_json, char** error);
+  void (*destroy)(moat_plugin* self);
+  void (*free_string)(char* s);
   /* Declared capabilities and the options the plugin understands; no I/O. */
   moat_op_fn describe;
   /* Live availability check on this host: {"available":bool,"reason":...,"version":...}. */
   moat_op_fn probe;
 
   /* ---- optional sandbox lifecycle (NULL = unsupported) ---- */
-  moat_op_fn sandbox_create;  /* SandboxSpec -> SandboxInfo */
-  moat_op_fn sandbox_start;   /* {"name"} -> SandboxInfo */
-  moat_op_fn sandbox_stop;    /* {"name","timeout_s"} */
-  moat_op_fn sandbox_restart; /* {"name","timeout_s"} */
-  moat_op_fn sandbox_remove;  /* {"name"} */
-  moat_op_fn sandbox_exec;    /* ExecRequest -> ExecResult */
-  moat_op_fn sandbox_inspect; /* {"name"} -> SandboxInfo */
-  moat_op_fn sandbox_logs;    /* {"name"} -> {"stdout","stderr"} */
-  moat_op_fn sandbox_list;    /* {} -> [SandboxInfo] */
+  moat_op_fn sandbox_create;     /* SandboxSpec -> SandboxInfo */
+  moat_op_fn sandbox_start;      /* {"name"} -> SandboxInfo */
+  moat_op_fn sandbox_stop;       /* {"name","timeout_s"} */
+  moat_op_fn sandbox_restart;    /* {"name","timeout_s"} */
+  moat_op_fn sandbox_remove;     /* {"name"} */
+  moat_op_fn sandbox_exec;       /* ExecRequest -> ExecResult */
+  moat_op_fn sandbox_inspect;    /* {"name"} -> SandboxInfo */
+  moat_op_fn sandbox_logs;       /* {"name"} -> {"stdout","stderr"} */
+  moat_op_fn sandbox_list;       /* {} -> [SandboxInfo] */
   moat_op_fn network_connect;    /* {"name","network"} */
   moat_op_fn network_disconnect; /* {"name","network"} */
 
-  /* Room to grow without moving anything above; must be NULL in ABI 1.0. */
-  void *reserved[8];
+  /* ---- optional, ABI 1.1: what `moat gc` sweeps (NULL = unsupported) ---- */
+  /* {} -> [ManagedObject]: every object this plugin's backend holds that
+   * carries the label moat.managed=true (sandboxes, volumes, networks...). */
+  moat_op_fn managed_list;
+  /* ManagedObject (as listed) -> null: removes it, with what it holds. */
+  moat_op_fn managed_remove;
+
+  /* Room to grow without moving anything above; must be NULL. */
+  void* reserved[6];
 } moat_plugin_descriptor;
 
 /* The fields a host of ABI 1.0 needs: everything up to and including probe. */
 #define MOAT_DESCRIPTOR_MIN_SIZE (offsetof(moat_plugin_descriptor, probe) + sizeof(moat_op_fn))
 
 /* True when a descriptor of the given struct_size carries `field`. */
-#define MOAT_DESCRIPTOR_HAS(desc, field)                                                                     \
-  ((desc)->struct_size >= offsetof(moat_plugin_descriptor, field) + sizeof(((moat_plugin_descriptor *)0)->field))
+#define MOAT_DESCRIPTOR_HAS(desc, field) \
+  ((desc)->struct_size >= offsetof(moat_plugin_descriptor, field) + sizeof(((moat_plugin_descriptor*)0)->field))
 
 /* The entry point each plugin exports (C linkage, default visibility).
  * The host passes its own ABI version so a plugin may refuse an old host
  * by returning NULL. */
-typedef const moat_plugin_descriptor *(*moat_plugin_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
+typedef const moat_plugin_descriptor* (*moat_plugin_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
 
 #ifdef __cplusplus
 } /* extern "C" */

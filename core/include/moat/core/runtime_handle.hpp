@@ -50,6 +50,11 @@ class RuntimeHandle {
   std::vector<SandboxInfo> list();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
+  // What `moat gc` sweeps (ABI 1.1; MOAT_E_UNSUPPORTED from an older plugin).
+  std::vector<ManagedObject> managed_list();
+  void managed_remove(const ManagedObject& object);
+  // Whether the plugin fills optional operation `op_name`.
+  [[nodiscard]] bool supports(std::string_view op_name) const;
 
   // Lower level: any operation by name ("probe", "sandbox_create", ...) with
   // a JSON request; used by the above. An operation the plugin leaves out

@@ -1,8 +1,11 @@
 // The one sweep of what moat left behind, shared by `moat gc`, the end of a
-// bench run and the end of a matrix run. It looks at every engine container,
-// volume and network labelled moat.managed=true, then at the sandboxes
-// runtimes keep outside the engine (the host runtime's scratch directories),
-// and removes what its scope covers:
+// bench run and the end of a matrix run. It goes through the plugins, never
+// straight to an engine: each loaded plugin lists what its backend holds
+// labelled moat.managed=true (ABI 1.1 managed_list: a Docker-backed plugin
+// its engine's containers, volumes and networks, the host plugin its scratch
+// sandboxes; plugins on one engine list it once), and removes what the
+// scope covers through the plugin that listed it (managed_remove). A plugin
+// of ABI 1.0 is swept through sandbox_list and sandbox_remove. Scopes:
 //
 //   run        everything labelled moat.run-id=<id> (one bench or matrix run)
 //   leftovers  what no one owns: objects of any bench or matrix run,
@@ -18,7 +21,6 @@
 
 #include <moat/core/creation_journal.hpp>
 #include <moat/core/sandbox_service.hpp>
-#include <moat/engine/docker_client.hpp>
 #include <moat/error.hpp>
 
 #include <functional>
@@ -50,9 +52,10 @@ struct SweepResult {
   std::vector<std::string> networks;
   std::vector<SweptSandbox> sandboxes;  // runtime-kept, outside the engine
   // One line per object that could not be removed, and per runtime that
-  // could not list its sandboxes.
+  // could not list what it keeps.
   std::vector<std::string> errors;
-  // Set when the engine could not be listed at all (it is down or refuses).
+  // The first "unavailable" a plugin gave when listing: its engine is down
+  // or refuses (every plugin on that engine fails alike; said once).
   std::optional<moat::Error> engine_error;
   bool interrupted = false;
 
@@ -61,7 +64,6 @@ struct SweepResult {
   [[nodiscard]] std::vector<std::string> found() const;
 };
 
-// `engine` and `service` may each be null (that part is skipped).
-SweepResult sweep(engine::DockerClient* engine, SandboxService* service, const SweepOptions& options);
+SweepResult sweep(SandboxService& service, const SweepOptions& options);
 
 }  // namespace moat::core

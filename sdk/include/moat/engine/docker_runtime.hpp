@@ -100,6 +100,10 @@ class DockerRuntime {
   std::vector<SandboxInfo> list_sandboxes();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
+  // Every container, volume and network of the engine labelled
+  // moat.managed=true, whichever plugin made it (store "docker:<socket>").
+  std::vector<ManagedObject> list_managed();
+  void remove_managed(const ManagedObject& object);
 
  protected:
   // ---- hooks ----

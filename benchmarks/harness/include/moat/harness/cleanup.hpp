@@ -3,7 +3,6 @@
 #pragma once
 
 #include <moat/core/sandbox_service.hpp>
-#include <moat/engine/docker_client.hpp>
 
 #include <string>
 #include <vector>
@@ -12,12 +11,10 @@ namespace moat::harness {
 
 // Removes everything labelled with the run id. Returns one line per object
 // that could not be removed (empty: all gone).
-std::vector<std::string> remove_run(core::SandboxService& service, engine::DockerClient* engine,
-                                    const std::string& run_id);
+std::vector<std::string> remove_run(core::SandboxService& service, const std::string& run_id);
 
 // What is left of the run, one line each (nothing is removed). For tests and
 // the final check.
-std::vector<std::string> leftovers_of_run(core::SandboxService& service, engine::DockerClient* engine,
-                                          const std::string& run_id);
+std::vector<std::string> leftovers_of_run(core::SandboxService& service, const std::string& run_id);
 
 }  // namespace moat::harness
