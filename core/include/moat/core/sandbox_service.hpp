@@ -101,6 +101,7 @@ class SandboxService {
   };
   Located locate(const std::string& name);
   void check_cancelled(const std::string& step) const;
+  void refuse_name_on_other_runtime(const std::string& name, const std::string& runtime_id);
   // The host paths binds may not reach (check_policy). When `ask_engine`,
   // the engine's DockerRootDir is added, asked for once per service with a
   // short timeout (an engine that does not answer adds nothing).
