@@ -10,6 +10,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -112,6 +113,32 @@ void PrivateEngine::kill_dockerd() {
   ::kill(dockerd_->pid(), SIGKILL);
   dockerd_->reap();
   dockerd_.reset();
+  // Its managed containerd dies with it (parent-death signal) but leaves its
+  // pidfile, which would make the next dockerd wait for a containerd that is
+  // gone; the containers' shims live on and are found again.
+  kill_containerd();
+}
+
+void PrivateEngine::kill_containerd() const {
+  const fs::path pidfile = dir_ / "exec" / "containerd" / "containerd.pid";
+  std::ifstream in(pidfile);
+  pid_t pid = 0;
+  if (in >> pid && pid > 1) ::kill(pid, SIGKILL);
+  std::error_code ec;
+  fs::remove(pidfile, ec);
+}
+
+void PrivateEngine::kill_processes_using_dir() const {
+  // Shims (and what they run) name this engine's directory on their command line.
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = d.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(d.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(dir_.string()) != std::string::npos && std::stoi(pid) != ::getpid())
+      ::kill(std::stoi(pid), SIGKILL);
+  }
 }
 
 std::vector<std::string> PrivateEngine::containers() const { return words(docker({"ps", "-aq"})); }
@@ -148,11 +175,10 @@ void PrivateEngine::teardown() noexcept {
     }
     if (dockerd_) dockerd_->kill_group(SIGKILL);
     dockerd_.reset();
-    // A containerd left by a killed dockerd (it records its pid).
-    std::ifstream in(dir_ / "exec" / "containerd" / "containerd.pid");
-    pid_t pid = 0;
-    if (in >> pid && pid > 1) ::kill(pid, SIGKILL);
+    kill_containerd();
     kill_recorded_pids();
+    kill_processes_using_dir();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (const auto& m : mounts_under(dir_)) ::umount2(m.c_str(), MNT_DETACH);
     std::error_code ec;
     fs::remove_all(dir_, ec);

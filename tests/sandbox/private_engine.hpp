@@ -49,6 +49,8 @@ class PrivateEngine {
   void kill_recorded_pids() const;
 
  private:
+  void kill_containerd() const;
+  void kill_processes_using_dir() const;
   void teardown() noexcept;
 
   std::filesystem::path dir_;

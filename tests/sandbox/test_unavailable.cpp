@@ -165,10 +165,10 @@ TEST(SysboxShape, EngineStoresTheExactContainerConfiguration) {
 // The host's policy refuses host networking first; with the policy allowing
 // it, Sysbox's own stricter refusal still holds.
 TEST(SysboxShape, HostNetworkIsRefusedNamingSysboxEvenWhenThePolicyAllowsIt) {
-  const auto config =
-      write_config("sysbox-shape-hostnet.json",
-                   {{"policy", {{"allow_host_network", true}}},
-                    {"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
+  const auto config = write_config(
+      "sysbox-shape-hostnet.json",
+      {{"policy", {{"allow_host_network", true}}},
+       {"plugins", {{"sysbox", {{"runtime_name", stand_in_runtime()}, {"verify", false}}}}}});
   const std::string name = unique_name("sysbox-hostnet");
   Cleanup cleanup(name);
   auto r =

@@ -97,9 +97,14 @@ class RunCleanup {
     } catch (const std::exception& e) {
       errors.push_back(std::string("cleanup: ") + e.what());
     }
-    if (progress_)
-      for (const auto& e : errors)
-        progress_->note("could not remove " + e + " (run 'moat gc --run-id " + run_id_ + "')");
+    // One line however many failed (an engine that went away fails them
+    // all for the same reason); the outcome keeps every one.
+    if (progress_ && !errors.empty())
+      progress_->note("could not remove " +
+                      (errors.size() == 1
+                           ? errors.front()
+                           : std::to_string(errors.size()) + " objects of the run, the first: " + errors.front()) +
+                      " (run 'moat gc --run-id " + run_id_ + "')");
     return errors;
   }
 
