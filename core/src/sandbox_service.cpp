@@ -276,10 +276,10 @@ void SandboxService::refuse_name_on_other_runtime(const std::string& name, const
         spdlog::debug("runtime {} could not say whether it has '{}': {}", id, name, e.what());
       continue;
     }
-    throw moat::Error(MOAT_E_CONFLICT, "sandbox '" + name + "' already exists on runtime '" + id +
-                                           "'; a name is one sandbox: pick another name or remove it first (moat "
-                                           "sandbox rm " +
-                                           name + ")");
+    throw moat::Error(MOAT_E_CONFLICT,
+                      fmt::format("sandbox '{}' already exists on runtime '{}'; a name is one sandbox: pick another "
+                                  "name or remove it first (moat sandbox rm {})",
+                                  name, id, name));
   }
 }
 
