@@ -39,7 +39,7 @@ std::vector<std::string> create_args(const std::string& name, const std::string&
 
 // An engine runtime that hangs on `create` (and records its pid so the
 // engine's teardown can end it); every other command is runc's.
-fs::path write_hanging_runtime(const PrivateEngine& engine) {
+void write_hanging_runtime(const PrivateEngine& engine) {
   const fs::path script = engine.dir() / "hang-runtime";
   std::ofstream(script) << "#!/bin/sh\n"
                         << "for a in \"$@\"; do\n"
@@ -48,7 +48,6 @@ fs::path write_hanging_runtime(const PrivateEngine& engine) {
                         << "done\n"
                         << "exec runc \"$@\"\n";
   fs::permissions(script, fs::perms::owner_all);
-  return script;
 }
 
 // `moat` on the private engine, with a creation journal of this engine's own

@@ -93,18 +93,23 @@ TEST(EngineEnv, UnsupportedDockerHostIsOneClearLine) {
     const std::string name = unique_name("docker-host-bad");
     Cleanup cleanup(name);
     for (const auto& args : std::vector<std::vector<std::string>>{
-             create_args(name, "runc"), {"gc", "--dry-run"}, {"image", "prepare", "base"}}) {
+             create_args(name, "runc"),
+             {"gc", "--dry-run"},
+             {"image", "prepare", "base"},
+             {"bench", "--runtimes", "runc", "--suite", "boot", "--out", (scratch() / "bench-bad-host").string()}}) {
       auto r = run_moat(args, default_config(), env);
       EXPECT_EQ(r.exit_code, 65) << args[0] << ": " << r.err;
       EXPECT_EQ(r.signal, 0);
       const auto err = lines(r.err);
       ASSERT_EQ(err.size(), 1u) << args[0] << ": exactly one line: " << r.err;
       EXPECT_EQ(err[0].rfind("moat: ", 0), 0u) << err[0];
+      EXPECT_TRUE(r.out.empty()) << r.out;
       EXPECT_NE(err[0].find("DOCKER_HOST=" + value), std::string::npos) << err[0];
       EXPECT_NE(err[0].find("unix://"), std::string::npos) << "says what to do: " << err[0];
     }
     EXPECT_TRUE(engine_objects_of(name).empty());
   }
+  EXPECT_FALSE(std::filesystem::exists(scratch() / "bench-bad-host" / "results.jsonl")) << "nothing was measured";
 }
 
 }  // namespace
