@@ -205,7 +205,7 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   // moat asking for it gets a conflict, and should this process be killed
   // half-way, `moat gc` knows what it left.
   CreationJournal::Entry pending = journal_.begin(spec.name, spec.runtime);
-  refuse_name_on_other_runtime(spec.name, spec.runtime);
+  if (cross_runtime_name_check_) refuse_name_on_other_runtime(spec.name, spec.runtime);
   // Anything but success removes what was made. When that cannot be done
   // (the engine went away), the journal entry stays, so once this process
   // has ended `moat gc` removes the half-made sandbox; the error says so, in

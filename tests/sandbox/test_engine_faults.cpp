@@ -69,6 +69,7 @@ bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit) {
 // ---- 2. a runtime binary that is missing, or that hangs ----
 
 TEST(EngineFaults, MissingRuntimeBinaryIsAClearErrorNamingIt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   ensure_base_image();
   PrivateEngine engine({"--add-runtime", "moat-gone=/nonexistent/moat-gone-runtime"});
   engine.load_image(kBaseImage);
@@ -90,6 +91,7 @@ TEST(EngineFaults, MissingRuntimeBinaryIsAClearErrorNamingIt) {
 }
 
 TEST(EngineFaults, HangingRuntimeEndsWithinTheDeadlineNamingIt) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   ensure_base_image();
   PrivateEngine engine({"--add-runtime", "moat-hang={dir}/hang-runtime"});
   write_hanging_runtime(engine);
@@ -126,6 +128,7 @@ TEST(EngineFaults, HangingRuntimeEndsWithinTheDeadlineNamingIt) {
 // engine is back, the half-made sandbox is either gone or a bare `moat gc`
 // removes it through the creation journal: nothing of it is left.
 TEST(EngineFaults, EngineGoneDuringCreateLeavesNothingAfterGc) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   ensure_base_image();
   PrivateEngine engine({"--add-runtime", "moat-hang={dir}/hang-runtime"});
   write_hanging_runtime(engine);
@@ -166,6 +169,7 @@ std::vector<nlohmann::json> samples_of(const fs::path& jsonl) {
 }
 
 TEST(EngineFaults, DockerdKilledMidBenchKeepsSamplesAndLeavesNothing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   ensure_base_image();
   PrivateEngine engine;
   engine.load_image(kBaseImage);
@@ -256,6 +260,7 @@ std::vector<std::string> shared_engine_objects(const std::string& run_id) {
 }
 
 TEST(EngineFaults, FullDiskDuringIoKeepsTheResultsSoFar) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   const std::string image = "moat/bench:bookworm";
   if (moat::test::run_process({"docker", "image", "inspect", image}).exit_code != 0)
     GTEST_SKIP() << image << " is not in the engine: moat image prepare bench";

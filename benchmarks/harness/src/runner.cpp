@@ -140,6 +140,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   auto cancelled = options.cancelled ? options.cancelled : std::function<bool()>([] { return false; });
 
   auto main_service = std::make_unique<core::SandboxService>(registry, config, cancelled);
+  main_service->skip_cross_runtime_name_check();  // run-id names: unique, and create is measured
   core::SandboxService& probe_service = *main_service;
   RuntimeChoice runtimes = choose_runtimes(probe_service, options.runtimes);
   outcome.skipped_runtimes = runtimes.skipped;
