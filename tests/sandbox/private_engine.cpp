@@ -52,6 +52,16 @@ PrivateEngine::PrivateEngine(std::vector<std::string> extra_args) : extra_args_(
   fs::create_directories(pids_dir());
   std::ofstream(dir_ / "daemon.json") << "{}\n";
   try {
+    // A bridge of its own: dockerd with --bridge=none deletes the host's
+    // docker0, which the shared engine uses.
+    bridge_ = "msbbr-" + dir_.filename().string().substr(std::string("msb-engine-").size());
+    const std::string cidr = "10.254." + std::to_string(::getpid() % 250 + 1) + ".1/24";
+    for (const auto& argv : std::vector<std::vector<std::string>>{{"ip", "link", "add", bridge_, "type", "bridge"},
+                                                                  {"ip", "addr", "add", cidr, "dev", bridge_},
+                                                                  {"ip", "link", "set", bridge_, "up"}}) {
+      const auto r = moat::test::run_process(argv);
+      if (r.exit_code != 0) throw std::runtime_error("ip " + argv[1] + " " + argv[2] + " " + bridge_ + ": " + r.err);
+    }
     start();
   } catch (...) {
     teardown();
@@ -74,7 +84,7 @@ void PrivateEngine::start() {
             (dir_ / "exec").string(),
             "--config-file",
             (dir_ / "daemon.json").string(),
-            "--bridge=none",
+            "--bridge=" + bridge_,
             "--iptables=false",
             "--ip-masq=false"};
   o.argv.insert(o.argv.end(), extra_args_.begin(), extra_args_.end());
@@ -179,6 +189,7 @@ void PrivateEngine::teardown() noexcept {
     kill_recorded_pids();
     kill_processes_using_dir();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (!bridge_.empty()) (void)moat::test::run_process({"ip", "link", "del", bridge_});
     for (const auto& m : mounts_under(dir_)) ::umount2(m.c_str(), MNT_DETACH);
     std::error_code ec;
     fs::remove_all(dir_, ec);

@@ -1,7 +1,9 @@
 // A dockerd of a test's own, for the tests that kill the engine or register
 // broken runtimes (issue #11, point 5): its own socket, pidfile, data root,
-// exec root (with its own managed containerd), no bridge and no iptables, so
-// killing or breaking it cannot touch the machine's shared engine. Tests
+// exec root (with its own managed containerd), its own bridge (never docker0:
+// --bridge=none would make dockerd delete the host's docker0) and no
+// iptables, so killing or breaking it cannot touch the machine's shared
+// engine. Tests
 // using it run serially (label "faults"). The destructor removes everything
 // on every path: the engine's containers, the runtimes' stuck processes (a
 // runtime script records its pid in pids_dir()), the daemons, the mounts
@@ -55,6 +57,7 @@ class PrivateEngine {
 
   std::filesystem::path dir_;
   std::vector<std::string> extra_args_;
+  std::string bridge_;  // its own, never docker0
   std::unique_ptr<moat::support::Process> dockerd_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <net/if.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -71,6 +72,14 @@ bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit) {
 TEST(EngineFaults, MissingRuntimeBinaryIsAClearErrorNamingIt) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root (a dockerd of its own, a tmpfs mount)";
   ensure_base_image();
+  // The shared engine's bridge is untouched by a private engine's life.
+  const unsigned docker0 = ::if_nametoindex("docker0");
+  struct Docker0Check {
+    unsigned before;
+    ~Docker0Check() {
+      EXPECT_EQ(::if_nametoindex("docker0"), before) << "a private engine must not touch the host's docker0";
+    }
+  } docker0_check{docker0};
   PrivateEngine engine({"--add-runtime", "moat-gone=/nonexistent/moat-gone-runtime"});
   engine.load_image(kBaseImage);
   const auto config = private_config("gone.json", engine, {{"runtime_name", "moat-gone"}});
