@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,16 @@
 namespace moat::core {
 
 namespace {
+
+// A plugin's verdict is cached and must not depend on the engine the user
+// points at: the examiner runs without DOCKER_HOST, so a Docker-backed
+// plugin's create() ({} config) reads no value moat would refuse.
+std::vector<std::string> examiner_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    if (!std::string_view(*e).starts_with("DOCKER_HOST=")) env.emplace_back(*e);
+  return env;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -146,6 +158,7 @@ std::vector<PluginRecord> examine_in_children(const std::vector<std::filesystem:
       try {
         support::SpawnOptions options;
         options.argv = {helper.string(), files[next].string()};
+        options.env = examiner_environment();
         r.child = std::make_unique<support::Process>(options);
       } catch (const support::SpawnError& e) {
         // The examiner is moat's own program: its absence is moat's fault, not the plugin's.

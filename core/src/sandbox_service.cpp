@@ -72,11 +72,15 @@ SandboxSpec with_resolved_bind_paths(SandboxSpec spec) {
 }
 
 engine::ClientOptions engine_client_options(const Config& config) {
-  engine::ClientOptions o = engine::ClientOptions::from_environment();
+  // A configured socket wins over DOCKER_HOST, which is then not even read:
+  // DOCKER_HOST=tcp://... does not stop a moat whose engine.socket is set.
+  engine::ClientOptions o;
   if (config.engine.socket) {
     std::string_view s = *config.engine.socket;
     if (s.starts_with("unix://")) s.remove_prefix(7);
     o.socket_path = std::string(s);
+  } else {
+    o = engine::ClientOptions::from_environment();
   }
   if (config.engine.timeout_s)
     o.timeout = std::chrono::milliseconds(static_cast<long long>(*config.engine.timeout_s * 1000));
@@ -137,7 +141,16 @@ RuntimeHandle& SandboxService::runtime(const std::string& id) {
     throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + id + "' is unavailable: its plugin " + record->path.string() +
                                               " failed to load (" + std::string(to_string(record->status)) +
                                               "): " + record->reason);
-  auto handle = registry_.open(id, config_.plugin_config(id));
+  std::unique_ptr<RuntimeHandle> handle;
+  try {
+    handle = registry_.open(id, config_.plugin_config(id));
+  } catch (const moat::Error&) {
+    // A Docker-backed plugin does not start on a DOCKER_HOST moat cannot use
+    // (tcp://, ssh://, ...): that is the environment's fault, said as such
+    // (status invalid, exit 65), not a failed plugin.
+    if (!config_.engine.socket) (void)engine::ClientOptions::from_environment();
+    throw;
+  }
   return *open_.emplace(id, std::move(handle)).first->second;
 }
 
@@ -191,41 +204,83 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   // Until this call ends, the name is recorded as being created: a second
   // moat asking for it gets a conflict, and should this process be killed
   // half-way, `moat gc` knows what it left.
-  const CreationJournal::Entry pending = journal_.begin(spec.name, spec.runtime);
-  SandboxInfo info = handle.create(spec);
-  owners_[spec.name] = spec.runtime;
-  // From here on, anything but success removes the sandbox again.
-  auto rollback = [&](const char* why) {
+  CreationJournal::Entry pending = journal_.begin(spec.name, spec.runtime);
+  if (cross_runtime_name_check_) refuse_name_on_other_runtime(spec.name, spec.runtime);
+  // Anything but success removes what was made. When that cannot be done
+  // (the engine went away), the journal entry stays, so once this process
+  // has ended `moat gc` removes the half-made sandbox; the error says so, in
+  // its one line.
+  auto rollback = [&]() -> std::string {
     try {
       handle.remove(spec.name);
       owners_.erase(spec.name);
+      return {};
     } catch (const std::exception& e) {
-      spdlog::error("sandbox {}: could not remove it after {}: {} (run 'moat gc')", spec.name, why, e.what());
+      const auto* error = dynamic_cast<const moat::Error*>(&e);
+      if (error != nullptr && error->status() == MOAT_E_NOT_FOUND) return {};  // nothing was made
+      pending.keep();
+      return std::string("; sandbox '") + spec.name + "' could not be removed (" + e.what() + "): 'moat gc' removes it";
     }
   };
+  auto rethrow = [](const moat::Error& e, const std::string& note) {
+    if (note.empty()) throw;
+    if (dynamic_cast<const Cancelled*>(&e) != nullptr) throw Cancelled(e.what() + note);
+    throw moat::Error(e.status(), e.what() + note);
+  };
+  SandboxInfo info;
+  try {
+    info = handle.create(spec);
+  } catch (const moat::Error& e) {
+    // The engine may have made it before the answer was lost (a timeout, the
+    // socket gone). A refusal (conflict, bad data, ...) made nothing, and a
+    // conflict's sandbox is someone else's: left alone.
+    const moat_status s = e.status();
+    if (s != MOAT_E_TIMEOUT && s != MOAT_E_UNAVAILABLE && s != MOAT_E_FAILED && s != MOAT_E_INTERNAL) throw;
+    rethrow(e, rollback());
+  }
+  owners_[spec.name] = spec.runtime;
   try {
     check_cancelled("after sandbox '" + spec.name + "' was created; it was removed again");
     if (start) {
       info = handle.start(spec.name);
       check_cancelled("after sandbox '" + spec.name + "' started; it was removed again");
     }
-  } catch (const Cancelled&) {
-    rollback("an interruption");
-    throw;
+  } catch (const Cancelled& e) {
+    rethrow(e, rollback());
   } catch (const moat::Error& e) {
     // A start that gave up waiting (an inner dockerd) because of the
     // interruption is an interruption too.
-    if (!(cancelled_ && cancelled_())) {
-      rollback("a failed start");
-      throw;
-    }
-    rollback("an interruption");
-    throw Cancelled("interrupted while sandbox '" + spec.name + "' started (" + e.what() + "); it was removed again");
+    const bool interrupted = cancelled_ && cancelled_();
+    const std::string note = rollback();
+    if (!interrupted) rethrow(e, note);
+    throw Cancelled("interrupted while sandbox '" + spec.name + "' started (" + e.what() + "); it was removed again" +
+                    note);
   } catch (...) {
-    rollback("a failed start");
+    (void)rollback();
     throw;
   }
   return info;
+}
+
+// A name is one sandbox: the same name on a second runtime (the host plugin
+// keeps its own namespace; the engine's would refuse only when both share
+// one) is refused before anything is created. Runtimes that cannot say are
+// skipped: an unreachable runtime is not one to create on either.
+void SandboxService::refuse_name_on_other_runtime(const std::string& name, const std::string& runtime_id) {
+  for (const auto& id : loaded_runtime_ids()) {
+    if (id == runtime_id) continue;
+    try {
+      (void)runtime(id).inspect(name);
+    } catch (const moat::Error& e) {
+      if (e.status() != MOAT_E_NOT_FOUND && e.status() != MOAT_E_UNSUPPORTED)
+        spdlog::debug("runtime {} could not say whether it has '{}': {}", id, name, e.what());
+      continue;
+    }
+    throw moat::Error(MOAT_E_CONFLICT,
+                      fmt::format("sandbox '{}' already exists on runtime '{}'; a name is one sandbox: pick another "
+                                  "name or remove it first (moat sandbox rm {})",
+                                  name, id, name));
+  }
 }
 
 // ---- existing sandboxes ------------------------------------------------------------

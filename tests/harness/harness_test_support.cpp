@@ -62,6 +62,7 @@ harness::BenchOptions options(const std::vector<std::string>& suites, const std:
   o.run_id = unique_run_id();
   o.seed = 42;
   o.workloads_dir = MOAT_WORKLOADS_DIR_FOR_TESTS;
+  o.engine = moat::engine::ClientOptions::from_environment();
   return o;
 }
 

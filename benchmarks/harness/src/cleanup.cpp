@@ -7,7 +7,8 @@ namespace moat::harness {
 std::vector<std::string> remove_run(core::SandboxService& service, const std::string& run_id) {
   core::SweepResult r = core::sweep(service, {.scope = core::SweepScope::run, .run_id = run_id});
   if (r.engine_error)
-    r.errors.push_back(std::string("the engine could not list the run's objects: ") + r.engine_error->what());
+    r.errors.push_back(std::string("the run's engine objects (the engine could not list them: ") +
+                       r.engine_error->what() + ")");
   return r.errors;
 }
 

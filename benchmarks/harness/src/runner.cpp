@@ -97,9 +97,14 @@ class RunCleanup {
     } catch (const std::exception& e) {
       errors.push_back(std::string("cleanup: ") + e.what());
     }
-    if (progress_)
-      for (const auto& e : errors)
-        progress_->note("could not remove " + e + " (run 'moat gc --run-id " + run_id_ + "')");
+    // One line however many failed (an engine that went away fails them
+    // all for the same reason); the outcome keeps every one.
+    if (progress_ && !errors.empty())
+      progress_->note("could not remove " +
+                      (errors.size() == 1
+                           ? errors.front()
+                           : std::to_string(errors.size()) + " objects of the run, the first: " + errors.front()) +
+                      " (run 'moat gc --run-id " + run_id_ + "')");
     return errors;
   }
 
@@ -134,6 +139,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   auto cancelled = options.cancelled ? options.cancelled : std::function<bool()>([] { return false; });
 
   auto main_service = std::make_unique<core::SandboxService>(registry, config, cancelled);
+  main_service->skip_cross_runtime_name_check();  // run-id names: unique, and create is measured
   core::SandboxService& probe_service = *main_service;
   RuntimeChoice runtimes = choose_runtimes(probe_service, options.runtimes);
   outcome.skipped_runtimes = runtimes.skipped;

@@ -7,6 +7,10 @@
 
 #include "runtime_internal.hpp"
 
+#include <moat/support/json_read.hpp>
+
+#include <filesystem>
+
 namespace moat::engine {
 
 std::string DockerRuntime::explain_failure(const std::string&, const std::string&) { return {}; }
@@ -29,6 +33,24 @@ moat::Error DockerRuntime::translate(const EngineError& e, Step step, const std:
     return moat::Error(MOAT_E_UNAVAILABLE,
                        "engine runtime '" + rt + "' is not registered with the Docker engine (" + msg +
                            "); install it and add it to the daemon's \"runtimes\", or pick another runtime");
+  // A start the runtime failed (400/500): a registered runtime whose binary
+  // is not on this host is unavailable, said without the shim's wording.
+  if ((step == Step::start || step == Step::restart) && http >= 400 && http != 404) {
+    std::string registered_path;
+    const auto missing = ask([&] {
+      const nlohmann::json info = client_.info();
+      if (!runtime_registered(info, rt)) return false;
+      const nlohmann::json& entry = info["Runtimes"][rt];
+      registered_path = entry.is_object() ? support::string_at(entry, "path") : std::string();
+      const auto exe = runtime_executable(info, rt);
+      return !registered_path.empty() && (!exe || !std::filesystem::exists(*exe));
+    });
+    if (missing == true)
+      return moat::Error(MOAT_E_UNAVAILABLE, what + " sandbox '" + name + "': engine runtime '" + rt +
+                                                 "' is registered with the Docker engine as '" + registered_path +
+                                                 "', which does not exist on this host; install it, or fix the "
+                                                 "daemon's \"runtimes\", or pick another runtime");
+  }
   // 409 at create: only the name can conflict.
   if (http == 409 && step == Step::create_container)
     return moat::Error(MOAT_E_CONFLICT, "sandbox name '" + name + "' is already in use; remove it ('moat sandbox rm " +

@@ -43,6 +43,9 @@ class CreationJournal {
     Entry& operator=(Entry&&) = delete;
     Entry(const Entry&) = delete;
     Entry& operator=(const Entry&) = delete;
+    // The create could not be rolled back (the engine went away): the file
+    // stays, so once this process is gone `moat gc` removes what was made.
+    void keep() noexcept { file_.clear(); }
 
    private:
     std::filesystem::path file_;

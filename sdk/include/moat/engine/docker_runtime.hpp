@@ -206,7 +206,7 @@ class DockerRuntime {
   std::chrono::seconds dind_timeout_{60};
   std::string probe_image_;
   std::chrono::seconds probe_timeout_{30};
-  DockerClient client_;
+  DockerClient client_{ClientOptions{}};  // replaced once the configuration is read (no DOCKER_HOST read here)
   std::mutex ids_mutex_;
   std::map<std::string, std::string> ids_;  // sandbox name -> container id, for this instance
   // Sandboxes created by this instance with no volume mount: removing them

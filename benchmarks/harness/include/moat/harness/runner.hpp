@@ -36,7 +36,10 @@ struct BenchOptions {
   bool keep_work_dir = false;
   std::filesystem::path workloads_dir;
   std::string run_id;  // default: new_run_id()
-  engine::ClientOptions engine = engine::ClientOptions::from_environment();
+  // The engine to talk to; `moat bench` sets it with core::engine_client_options()
+  // (engine.socket, else DOCKER_HOST). Not read here from DOCKER_HOST: a
+  // configured socket must win over a DOCKER_HOST moat cannot use.
+  engine::ClientOptions engine;
   bool fsync_each_record = false;
   std::function<bool()> cancelled;  // polled between samples (and by the service inside create)
   Progress* progress = nullptr;
