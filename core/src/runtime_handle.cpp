@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -43,7 +44,7 @@ moat_op_fn slot_at(const moat_plugin_descriptor& d, size_t offset) {
   return fn;
 }
 
-bool known_status(moat_status s) { return s >= MOAT_E_UNSUPPORTED && s <= MOAT_E_INTERNAL; }
+bool known_status(std::underlying_type_t<moat_status> s) { return s >= MOAT_E_UNSUPPORTED && s <= MOAT_E_INTERNAL; }
 
 }  // namespace
 
@@ -88,9 +89,12 @@ nlohmann::json RuntimeHandle::call(moat_op_fn fn, const char* op_name, const nlo
 
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   char* raw = nullptr;
-  moat_status status = MOAT_OK;
+  // Kept as the integer it is: a plugin may return any value, and reading one
+  // outside moat_status as the enum is undefined behaviour.
+  std::underlying_type_t<moat_status> code = MOAT_OK;
   try {
-    status = fn(instance_, body.c_str(), &raw);
+    const moat_status returned = fn(instance_, body.c_str(), &raw);
+    std::memcpy(&code, &returned, sizeof code);
   } catch (const std::exception& e) {
     // Only a plugin that bypasses the SDK's trampolines gets here; the
     // unwinding crossed its C frames, which g++ code survives.
@@ -104,11 +108,12 @@ nlohmann::json RuntimeHandle::call(moat_op_fn fn, const char* op_name, const nlo
   const std::unique_ptr<char, void (*)(char*)> response(raw, descriptor_->free_string);
   const std::string text = response ? std::string(response.get()) : std::string();
 
-  if (status != MOAT_OK) {
-    if (!known_status(status)) {
-      throw Error(MOAT_E_INTERNAL, fmt::format("plugin '{}' returned unknown status {} from {}", id(),
-                                               static_cast<int>(status), op_name));
+  if (code != MOAT_OK) {
+    if (!known_status(code)) {
+      throw Error(MOAT_E_INTERNAL,
+                  fmt::format("plugin '{}' returned unknown status {} from {}", id(), static_cast<int>(code), op_name));
     }
+    const auto status = static_cast<moat_status>(code);
     std::string message;
     const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_object()) {
