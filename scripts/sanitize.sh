@@ -41,18 +41,30 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}:log_p
 trap 'bash scripts/stand-in-runtime.sh remove "$stand_in_state" || true' EXIT
 bash scripts/stand-in-runtime.sh add "$stand_in_state"
 status=0
+# A failed test runs once more: LeakSanitizer's tracer crash (below) is
+# intermittent and fails the process it happens in. A real report still fails
+# the run through its file, whatever the second run does.
 # shellcheck disable=SC2086
-ctest --test-dir "$build" --output-on-failure --no-tests=error -j "$jobs" ${MOAT_CTEST_ARGS:-} || status=$?
+ctest --test-dir "$build" --output-on-failure --no-tests=error -j "$jobs" --repeat until-pass:2 ${MOAT_CTEST_ARGS:-} ||
+  status=$?
 bash scripts/stand-in-runtime.sh remove "$stand_in_state"
 trap - EXIT
-count=$(find "$reports" -type f | wc -l)
-echo "sanitize: $count sanitizer report(s)"
-if [ "$count" -ne 0 ]; then
-  for f in "$reports"/*; do
-    echo "== $f"
-    head -n 40 "$f"
-  done
-  status=1
-fi
+# LeakSanitizer's own stop-the-world tracer sometimes crashes at a process's
+# exit ("Tracer caught signal 11", google/sanitizers#1353): a failure of the
+# tool that checked nothing, not a report; counted and shown, not failed on.
+count=0
+tool_failures=0
+for f in "$reports"/*; do
+  [ -f "$f" ] || continue
+  if grep -q 'Tracer caught signal' "$f" && ! grep -qE 'ERROR: |runtime error|detected memory leaks' "$f"; then
+    tool_failures=$((tool_failures + 1))
+    continue
+  fi
+  count=$((count + 1))
+  echo "== $f"
+  head -n 40 "$f"
+done
+echo "sanitize: $count sanitizer report(s); $tool_failures LeakSanitizer tracer crash(es) at exit (not reports)"
+[ "$count" -eq 0 ] || status=1
 bash scripts/check-leftovers.sh
 exit "$status"
