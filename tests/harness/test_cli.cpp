@@ -52,14 +52,14 @@ std::string run_id_from(const std::string& err) {
 
 TEST(Cli, BenchWritesResultsAndPrintsTheTable) {
   TempDir out;
-  auto r = run_moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed", "7",
-                 "--out", out.path().string()});
+  auto r = run_moat({"bench", "--runtimes", "host", "--suite", "cpu", "--repetitions", "2", "--warmup", "1", "--seed",
+                     "7", "--out", out.path().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("compute"), std::string::npos) << r.out;
   // Plain progress lines on a non-terminal stderr, one per unit of work.
   EXPECT_NE(r.err.find("[3/3 "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cpu host rep 2: compute"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("\r"), std::string::npos);
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
   auto results = moat::bench::load_results(out.path() / "results.json");
   EXPECT_TRUE(results.complete);
   EXPECT_EQ(results.manifest.seed, 7u);
