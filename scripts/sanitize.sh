@@ -36,22 +36,23 @@ cmake --build "$build" -j "$jobs"
 reports="$build/sanitizer-reports"
 rm -rf "$reports"
 mkdir -p "$reports"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_init_order=1}:log_path=$reports/asan"
+# intercept_tls_get_addr=0: clang 14's runtime keeps the dynamic TLS of a
+# plugin after its dlclose, and LeakSanitizer's tracer then crashes reading
+# it at exit ("Tracer caught signal 11", LeakSanitizer fatal error, exit 1:
+# every `moat` run that loads plugins, e.g. `moat runtimes -o json`).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_init_order=1:intercept_tls_get_addr=0}:log_path=$reports/asan"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}:log_path=$reports/ubsan"
 trap 'bash scripts/stand-in-runtime.sh remove "$stand_in_state" || true' EXIT
 bash scripts/stand-in-runtime.sh add "$stand_in_state"
 status=0
-# A failed test runs once more: LeakSanitizer's tracer crash (below) is
-# intermittent and fails the process it happens in. A real report still fails
-# the run through its file, whatever the second run does.
 # shellcheck disable=SC2086
-ctest --test-dir "$build" --output-on-failure --no-tests=error -j "$jobs" --repeat until-pass:2 ${MOAT_CTEST_ARGS:-} ||
-  status=$?
+ctest --test-dir "$build" --output-on-failure --no-tests=error -j "$jobs" ${MOAT_CTEST_ARGS:-} || status=$?
 bash scripts/stand-in-runtime.sh remove "$stand_in_state"
 trap - EXIT
-# LeakSanitizer's own stop-the-world tracer sometimes crashes at a process's
-# exit ("Tracer caught signal 11", google/sanitizers#1353): a failure of the
-# tool that checked nothing, not a report; counted and shown, not failed on.
+# Should LeakSanitizer's tracer still crash at a process's exit ("Tracer
+# caught signal 11", google/sanitizers#1353), that is a failure of the tool
+# that checked nothing, not a report: counted and shown here (the process's
+# exit 1 still fails its test).
 count=0
 tool_failures=0
 for f in "$reports"/*; do
