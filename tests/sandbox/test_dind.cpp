@@ -27,8 +27,8 @@ TEST(CliDind, InnerBuildSurvivesRestartOnRunc) {
   ASSERT_EQ(info.exit_code, 0) << info.err;
   std::cout << "inner docker: " << info.out;
 
-  // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one shell script, split over lines on purpose
   auto build = run_moat({"sandbox", "exec", name, "-w", "/workspace", "--", "sh", "-c",
+                         // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one script, split over lines
                          "set -e; echo inner > x; printf 'FROM scratch\\nCOPY x /x\\n' > Dockerfile; "
                          "docker build -q -t msb-inner:1 ."},
                         default_config(), slow);
