@@ -18,8 +18,8 @@ fs::path executable_dir() {
 }
 
 fs::path moat_lib_dir(const fs::path& exe_dir) {
-  const fs::path build_layout = (exe_dir / "../lib/moat").lexically_normal();
-  const fs::path installed = (exe_dir / MOAT_INSTALLED_LIB_DIR_FROM_BIN).lexically_normal();
+  fs::path build_layout = (exe_dir / "../lib/moat").lexically_normal();
+  fs::path installed = (exe_dir / MOAT_INSTALLED_LIB_DIR_FROM_BIN).lexically_normal();
   std::error_code ec;
   if (installed != build_layout && !fs::is_directory(build_layout, ec) && fs::is_directory(installed, ec))
     return installed;

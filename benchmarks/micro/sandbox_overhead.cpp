@@ -227,6 +227,7 @@ void print_steps(const char* label, const std::vector<Steps>& runs) {
 
 double median_total(const std::vector<Steps>& runs) {
   std::vector<double> t;
+  t.reserve(runs.size());
   for (const auto& s : runs) t.push_back(s.total());
   return median(t);
 }
@@ -382,6 +383,7 @@ int run_cli(const std::string& moat, int n, const std::string& image) {
   }
   auto col = [](const std::vector<CliCycle>& v, auto f) {
     std::vector<double> out;
+    out.reserve(v.size());
     for (const auto& c : v) out.push_back(static_cast<double>(f(c)));
     return median(out);
   };

@@ -6,6 +6,7 @@
 // and log lines on stdout (moat/core/broker_protocol.hpp); the plugin's own
 // output goes to stderr. Started by moat, not by users.
 #include <moat/core/broker_protocol.hpp>
+#include <moat/core/plugin_calls.hpp>
 #include <moat/core/plugin_inspection.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/error.hpp>
@@ -124,9 +125,10 @@ void serve(const moat_plugin_descriptor& d, moat_plugin* instance, const std::st
     return;
   }
   char* raw = nullptr;
-  moat_status status = MOAT_OK;
+  int status = MOAT_OK;
   try {
-    status = fn(instance, body.c_str(), &raw);
+    const moat_status returned = fn(instance, body.c_str(), &raw);
+    status = moat::core::status_code(returned);
   } catch (const std::exception& e) {
     g_channel.send('A', MOAT_E_INTERNAL,
                    message_json(fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", d.id, op,

@@ -157,7 +157,7 @@ std::optional<PluginAnswer> BrokerConnection::take_answer(std::string_view op) {
     }
     std::string body = inbox_.substr(body_at, header->length);
     inbox_.erase(0, body_at + header->length);
-    if (header->kind == 'A') return PluginAnswer{static_cast<moat_status>(header->code), std::move(body)};
+    if (header->kind == 'A') return PluginAnswer{header->code, std::move(body)};
     if (context_.host != nullptr && context_.host->log != nullptr)
       context_.host->log(context_.host->ctx, header->code, context_.plugin_id.c_str(), body.c_str());
   }

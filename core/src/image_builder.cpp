@@ -54,7 +54,7 @@ std::string file_digest(const fs::path& file) {
                       file.string() + " is missing: apt-get install busybox-static (a statically linked busybox)");
   }
   Fnv1a hash;
-  std::string buffer(64 * 1024, '\0');
+  std::string buffer(std::size_t{64} * 1024, '\0');
   while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
     hash.add(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
   }

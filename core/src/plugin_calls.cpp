@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -16,6 +18,12 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
+
+int status_code(const moat_status& returned) noexcept {
+  std::underlying_type_t<moat_status> code = MOAT_OK;
+  std::memcpy(&code, &returned, sizeof code);
+  return static_cast<int>(code);
+}
 
 std::string_view to_string(Isolation i) noexcept { return i == Isolation::process ? "process" : "in-process"; }
 

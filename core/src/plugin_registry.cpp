@@ -182,6 +182,7 @@ void PluginRegistry::discover() {
   }
 
   std::vector<std::filesystem::path> files;
+  files.reserve(to_examine.size());
   for (size_t i : to_examine) files.push_back(candidates[i]);
   auto verdicts = im.examine(files);
   for (size_t k = 0; k < to_examine.size(); ++k) {
@@ -227,6 +228,7 @@ std::vector<PluginRecord> PluginRegistry::check_files(const std::vector<std::fil
     to_examine.push_back(i);
   }
   std::vector<std::filesystem::path> paths;
+  paths.reserve(to_examine.size());
   for (size_t i : to_examine) paths.push_back(records[i].path);
   auto verdicts = im.examine(paths);
   for (size_t k = 0; k < to_examine.size(); ++k) records[to_examine[k]] = std::move(verdicts[k]);

@@ -45,7 +45,7 @@ moat_op_fn slot_at(const moat_plugin_descriptor& d, size_t offset) {
   return fn;
 }
 
-bool known_status(moat_status s) { return s >= MOAT_E_UNSUPPORTED && s <= MOAT_E_INTERNAL; }
+bool known_status(int s) { return s >= MOAT_E_UNSUPPORTED && s <= MOAT_E_INTERNAL; }
 
 }  // namespace
 
@@ -104,14 +104,14 @@ nlohmann::json RuntimeHandle::call(std::string_view op_name, const nlohmann::jso
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const double exec_timeout = op_name == "sandbox_exec" ? request.value("timeout_s", 0.0) : 0.0;
   const PluginAnswer answer = connection_->call(op_name, body, deadlines_.for_op(op_name, exec_timeout));
-  const moat_status status = answer.status;
   const std::string& text = answer.text;
 
-  if (status != MOAT_OK) {
-    if (!known_status(status)) {
-      throw Error(MOAT_E_INTERNAL, fmt::format("plugin '{}' returned unknown status {} from {}", id(),
-                                               static_cast<int>(status), op_name));
+  if (answer.status != MOAT_OK) {
+    if (!known_status(answer.status)) {
+      throw Error(MOAT_E_INTERNAL,
+                  fmt::format("plugin '{}' returned unknown status {} from {}", id(), answer.status, op_name));
     }
+    const auto status = static_cast<moat_status>(answer.status);
     std::string message;
     const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_object()) {

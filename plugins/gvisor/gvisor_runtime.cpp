@@ -73,8 +73,7 @@ bool kernel_has_rmem_change() {
 class GvisorRuntime : public moat::engine::DockerRuntime {
  public:
   GvisorRuntime(moat::sdk::Host host, const json& config)
-      : DockerRuntime(std::move(host), config, "gvisor", "runsc"),
-        fallback_(config_string("fallback_runtime", "runsc-nonet")) {}
+      : DockerRuntime(host, config, "gvisor", "runsc"), fallback_(config_string("fallback_runtime", "runsc-nonet")) {}
 
   moat::Capabilities describe() {
     moat::Capabilities c;
@@ -86,6 +85,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     c.unprivileged = true;
     c.notes = {
         "syscalls are served by gVisor's Sentry, not the host kernel (uname -r inside shows gVisor's own version)",
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one note, split over lines on purpose
         "Docker-in-Docker needs a current gVisor (runsc with --net-raw) and a tmpfs /var/lib/docker, so inner images "
         "do not survive a restart; the Debian 12 runsc (2022-12) cannot start an inner dockerd at all (\"Devices "
         "cgroup isn't mounted\")",

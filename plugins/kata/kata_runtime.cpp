@@ -45,7 +45,7 @@ int docker_major(const std::string& server_version) {
 class KataRuntime : public moat::engine::DockerRuntime {
  public:
   KataRuntime(moat::sdk::Host host, const json& config)
-      : DockerRuntime(std::move(host), config, "kata", "io.containerd.kata.v2") {}
+      : DockerRuntime(host, config, "kata", "io.containerd.kata.v2") {}
 
   moat::Capabilities describe() {
     moat::Capabilities c;
@@ -56,6 +56,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
     c.dynamic_networking = false;
     c.unprivileged = true;
     c.notes = {
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one note, split over lines on purpose
         "each sandbox is a lightweight VM with its own guest kernel (QEMU, Cloud Hypervisor, Firecracker, ... as "
         "Kata's configuration.toml selects); needs /dev/kvm (nested virtualisation inside a cloud VM)",
         "bind mounts reach the guest over virtio-fs (a shared-filesystem trust surface)",

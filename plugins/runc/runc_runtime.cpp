@@ -14,7 +14,7 @@ using json = nlohmann::json;
 
 class RuncRuntime : public moat::engine::DockerRuntime {
  public:
-  RuncRuntime(moat::sdk::Host host, const json& config) : DockerRuntime(std::move(host), config, "runc", "runc") {}
+  RuncRuntime(moat::sdk::Host host, const json& config) : DockerRuntime(host, config, "runc", "runc") {}
 
   moat::Capabilities describe() {
     moat::Capabilities c;

@@ -70,7 +70,7 @@ bool identity_map(const std::string& uid_map) {
 class SysboxRuntime : public moat::engine::DockerRuntime {
  public:
   SysboxRuntime(moat::sdk::Host host, const json& config)
-      : DockerRuntime(std::move(host), config, "sysbox", "sysbox-runc"),
+      : DockerRuntime(host, config, "sysbox", "sysbox-runc"),
         verify_(config_bool("verify", true)),
         run_dir_(config_string("run_dir", "/run/sysbox")) {}
 
@@ -83,6 +83,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     c.dynamic_networking = true;
     c.unprivileged = true;
     c.notes = {
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one note, split over lines on purpose
         "never privileged, never host network/pid/userns: Sysbox does not support --privileged, --net=host, "
         "--pid=host or --userns=host, and moat refuses such a spec",
         "Docker-in-Docker by default: volume <name>-docker on /var/lib/docker (inner images survive restarts); the "

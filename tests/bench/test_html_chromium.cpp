@@ -55,7 +55,7 @@ std::string write_report(const std::filesystem::path& path) {
   HtmlOptions o;
   o.title = "moat benchmark report (chromium test)";
   o.matrix = sample_matrix();
-  const std::string html = render_html(analyze(synthetic_results(5)), o);
+  std::string html = render_html(analyze(synthetic_results(5)), o);
   std::ofstream(path) << html;
   return html;
 }
@@ -150,7 +150,8 @@ Image read_png(const std::filesystem::path& p) {
 // Pixels within a small distance of `hex` (anti-aliasing and colour management
 // shift edges slightly; the interiors of bars match).
 std::size_t pixels_near(const Image& im, unsigned hex, int tolerance = 6) {
-  const int r = (hex >> 16) & 0xff, g = (hex >> 8) & 0xff, b = hex & 0xff;
+  const int r = static_cast<int>((hex >> 16) & 0xff), g = static_cast<int>((hex >> 8) & 0xff),
+            b = static_cast<int>(hex & 0xff);
   std::size_t n = 0;
   for (std::size_t i = 0; i + 2 < im.rgb.size(); i += 3) {
     if (std::abs(im.rgb[i] - r) <= tolerance && std::abs(im.rgb[i + 1] - g) <= tolerance &&

@@ -234,6 +234,7 @@ TEST(ResultsWriter, ConcurrentRecordsAreWholeLines) {
     ResultsWriter w(dir.path() / "c.jsonl", src.manifest, {.fsync_each_record = false});
     w.declare_metric({"density", "ready", "ms", Direction::lower_is_better, ""});
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&w, t] {
         for (int i = 0; i < 100; ++i) w.record_value("runc", "density", "ready", t * 100 + i, 100.0 + i);

@@ -75,7 +75,7 @@ class MoatPlugins : public ::testing::Test {
   fs::path builtin_dir() const { return root_ / "lib/moat/plugins"; }
   fs::path cache_file() const { return root_ / "cache/moat/plugin-cache.json"; }
   fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = root_ / name;
+    fs::path p = root_ / name;
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;
     return p;
@@ -83,7 +83,7 @@ class MoatPlugins : public ::testing::Test {
   // Copies a plugin file into `dir` (created), mode 0755.
   fs::path copy_plugin(const fs::path& from, const fs::path& dir) const {
     fs::create_directories(dir);
-    const fs::path to = dir / from.filename();
+    fs::path to = dir / from.filename();
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
     fs::permissions(to, fs::perms(0755));
     return to;

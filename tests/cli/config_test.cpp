@@ -25,7 +25,7 @@ class TempDir : public moat::test::TempDir {
  public:
   TempDir() : moat::test::TempDir("moat-config-test") {}
   fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = path() / name;
+    fs::path p = path() / name;
     fs::create_directories(p.parent_path());
     std::ofstream(p) << text;
     return p;

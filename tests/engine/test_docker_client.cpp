@@ -34,7 +34,7 @@ class Engine : public ::testing::Test {
 
   // Creates and starts a long-running busybox container of this run.
   std::string start_sleeper() {
-    const std::string id = client().create_container(unique_name("sleeper"), container_config({"sleep", "1000"}));
+    std::string id = client().create_container(unique_name("sleeper"), container_config({"sleep", "1000"}));
     client().start_container(id);
     return id;
   }
@@ -464,6 +464,7 @@ TEST_F(Engine, ManySequentialRequestsReuseConnections) {
 TEST_F(Engine, ConcurrentCallsFromSeveralThreads) {
   const std::string id = start_sleeper();
   std::vector<std::future<int>> runs;
+  runs.reserve(4);
   for (int i = 0; i < 4; ++i) {
     runs.push_back(std::async(std::launch::async, [this, &id, i] {
       return client().exec(id, {"sh", "-c", "exit " + std::to_string(i)}).exit_code;

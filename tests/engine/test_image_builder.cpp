@@ -81,7 +81,7 @@ class Images : public ::testing::Test {
     const std::string id = client_.create_container(unique_name("img"), config);
     client_.start_container(id);
     EXPECT_EQ(client_.wait_container(id), 0);
-    const std::string out = client_.logs(id).stdout_data;
+    std::string out = client_.logs(id).stdout_data;
     client_.remove_container(id);
     return out;
   }

@@ -26,7 +26,7 @@ std::string ping_reply(const std::string& version) {
   return "HTTP/1.1 200 OK\r\nApi-Version: " + version + "\r\nContent-Length: 2\r\n\r\nOK";
 }
 
-FakeReply reply(int status, const std::string& body, std::vector<std::string> headers = {}) {
+FakeReply reply(int status, const std::string& body, const std::vector<std::string>& headers = {}) {
   return {{FakeEngine::response(status, body, headers)}, false, false};
 }
 

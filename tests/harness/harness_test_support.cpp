@@ -128,7 +128,7 @@ std::vector<std::string> leftovers() {
 
 moat::test::ProcessResult run_moat(std::vector<std::string> args, moat::test::RunOptions options) {
   static const fs::path config_file = [] {
-    const fs::path p = scratch() / "config.json";
+    fs::path p = scratch() / "config.json";
     std::ofstream(p) << json{{"default_runtime", "runc"},
                              {"plugins", {{"host", {{"state_dir", (scratch() / "host-state").string()}}}}}}
                             .dump(2);

@@ -59,7 +59,7 @@ TEST(Cli, BenchWritesResultsAndPrintsTheTable) {
   // Plain progress lines on a non-terminal stderr, one per unit of work.
   EXPECT_NE(r.err.find("[3/3 "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cpu host rep 2: compute"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("\r"), std::string::npos);
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
   auto results = moat::bench::load_results(out.path() / "results.json");
   EXPECT_TRUE(results.complete);
   EXPECT_EQ(results.manifest.seed, 7u);

@@ -14,6 +14,7 @@ using moat::matrix_test::shipped_seed;
 namespace {
 std::vector<std::string> ids(const std::vector<Column>& cols) {
   std::vector<std::string> out;
+  out.reserve(cols.size());
   for (const auto& c : cols) out.push_back(c.id);
   return out;
 }

@@ -123,7 +123,7 @@ TEST(BadInput, NameConflictIsAConflictAndKeepsTheFirst) {
 
 TEST(BadInput, UnknownSandboxIsNotFound) {
   auto h = open("runc");
-  for (auto op : std::vector<std::function<void()>>{
+  for (const auto& op : std::vector<std::function<void()>>{
            [&] { h->start("mt-no-such-sandbox"); }, [&] { h->stop("mt-no-such-sandbox", 1); },
            [&] { h->remove("mt-no-such-sandbox"); }, [&] { h->inspect("mt-no-such-sandbox"); },
            [&] {

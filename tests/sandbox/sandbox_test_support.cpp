@@ -33,7 +33,7 @@ std::string unique_name(const std::string& stem) {
 }
 
 fs::path write_config(const std::string& file_name, const json& doc) {
-  const fs::path p = scratch() / "configs" / file_name;
+  fs::path p = scratch() / "configs" / file_name;
   fs::create_directories(p.parent_path());
   std::ofstream(p) << doc.dump(2);
   return p;

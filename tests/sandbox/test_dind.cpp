@@ -28,6 +28,7 @@ TEST(CliDind, InnerBuildSurvivesRestartOnRunc) {
   std::cout << "inner docker: " << info.out;
 
   auto build = run_moat({"sandbox", "exec", name, "-w", "/workspace", "--", "sh", "-c",
+                         // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one script, split over lines
                          "set -e; echo inner > x; printf 'FROM scratch\\nCOPY x /x\\n' > Dockerfile; "
                          "docker build -q -t msb-inner:1 ."},
                         default_config(), slow);

@@ -27,7 +27,7 @@ namespace {
 
 // A state dir of this test's own, so the journal holds only what it writes.
 fs::path state_dir() {
-  const fs::path dir = scratch() / ("state-" + std::to_string(::getpid()));
+  fs::path dir = scratch() / ("state-" + std::to_string(::getpid()));
   fs::create_directories(dir / "creating");
   return dir;
 }

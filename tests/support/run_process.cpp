@@ -66,7 +66,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
   if (options.on_started) options.on_started(child.pid());
 
   ProcessResult r;
-  constexpr std::size_t kNoLimit = std::string().max_size();
+  const std::size_t kNoLimit = std::string().max_size();  // not constexpr: clang 14 with libstdc++ 12 refuses it
   int tty = pty ? pty->master : -1;
   const auto deadline = std::chrono::steady_clock::now() + options.kill_after;
   while (child.stdout_fd() >= 0 || child.stderr_fd() >= 0 || tty >= 0) {

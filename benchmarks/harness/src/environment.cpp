@@ -41,7 +41,7 @@ SandboxSpec Environment::spec(const std::string& name, const std::string& runtim
 }
 
 std::filesystem::path Environment::make_work_dir(const std::string& scenario, const std::string& runtime) {
-  const std::filesystem::path dir = identity_.work_dir / (scenario + "-" + runtime + "-" + std::to_string(counter_++));
+  std::filesystem::path dir = identity_.work_dir / (scenario + "-" + runtime + "-" + std::to_string(counter_++));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw moat::Error(MOAT_E_FAILED, "cannot create work directory " + dir.string() + ": " + ec.message());

@@ -131,6 +131,7 @@ BenchOutcome run_bench(const core::PluginRegistry& registry, const core::Config&
   if (options.out_dir.empty()) invalid("out: give a directory for the results");
   const std::vector<std::string> suites = choose_suites(options.suites);
   std::vector<std::unique_ptr<Scenario>> scenarios;
+  scenarios.reserve(suites.size());
   for (const auto& s : suites) scenarios.push_back(make_scenario(s, options.profile));
 
   BenchOutcome outcome;

@@ -82,7 +82,7 @@ void EvidenceRecorder::step(const std::string& kind, const std::string& what, co
 
 SandboxInfo EvidenceRecorder::create(const SandboxSpec& spec, bool start) {
   SandboxInfo info;
-  step(start ? "create" : "create", std::string(start ? "create and start " : "create ") + describe_spec(spec),
+  step("create", std::string(start ? "create and start " : "create ") + describe_spec(spec),
        [&] { info = ctx_.service().create(spec, start); });
   return info;
 }

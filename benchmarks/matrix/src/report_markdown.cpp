@@ -8,7 +8,7 @@ namespace moat::matrix {
 namespace {
 
 // Table cells may not hold '|' or newlines.
-std::string md(std::string s) {
+std::string md(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == '|')

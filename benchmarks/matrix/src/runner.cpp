@@ -70,7 +70,7 @@ bool cancelled(const MatrixOptions& o) { return o.cancel != nullptr && o.cancel-
 // Runs one probe; whatever escapes it is recorded in the cells it had not decided.
 template <typename Fn>
 void guarded(const MatrixOptions& o, Progress& progress, const Column& col,
-             std::vector<std::pair<std::string, Cell*>> cells, Fn&& fn) {
+             const std::vector<std::pair<std::string, Cell*>>& cells, Fn&& fn) {
   const auto t0 = std::chrono::steady_clock::now();
   if (cancelled(o)) {
     for (auto& [id, c] : cells) {

@@ -141,6 +141,7 @@ Analysis analyze(const Results& results, const AnalysisOptions& options) {
     }
 
     std::vector<MetricSummary*> rows;
+    rows.reserve(by_runtime.size());
     for (auto& [runtime, row] : by_runtime) rows.push_back(&row);
     rank_metric(rows);
 

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string record_line(const char* type, json body) {
+std::string record_line(const char* type, const json& body) {
   json line = json{{"type", type}};
   line.update(body);
   // One record per line: dump() without indentation never emits a newline

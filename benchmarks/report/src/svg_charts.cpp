@@ -137,6 +137,7 @@ std::string bar_chart(const std::string& data_attrs, const std::vector<BarDatum>
     if (r.lo && std::isfinite(*r.lo)) min_v = std::min(min_v, *r.lo);
   }
   std::vector<std::string> labels;
+  labels.reserve(rows.size());
   for (const BarDatum& r : rows) labels.push_back(r.label);
   const Layout L = layout_for(labels);
   const LinearAxis ax = linear_axis(L, min_v, max_v > 0 ? max_v : 1);
@@ -187,6 +188,7 @@ std::string stacked_chart(const std::string& data_attrs, const std::vector<Stack
     if (r.total) max_v = std::max(max_v, *r.total);
   }
   std::vector<std::string> labels;
+  labels.reserve(rows.size());
   for (const StackRow& r : rows) labels.push_back(r.label);
   const Layout L = layout_for(labels);
   const LinearAxis ax = linear_axis(L, 0, max_v > 0 ? max_v : 1);
@@ -253,6 +255,7 @@ std::string ratio_chart(const std::string& data_attrs, const std::vector<RatioDa
   lo /= 1.15;
   hi *= 1.15;
   std::vector<std::string> labels;
+  labels.reserve(rows.size());
   for (const RatioDatum& r : rows) labels.push_back(r.label);
   const Layout L = layout_for(labels);
   const double llo = std::log(lo);

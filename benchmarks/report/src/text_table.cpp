@@ -47,6 +47,7 @@ std::string TextTable::render() const {
   for (const auto& col : columns_) header.push_back(col.header);
   emit(header, {});
   std::vector<std::string> rule;
+  rule.reserve(width.size());
   for (std::size_t w : width) rule.emplace_back(w, '-');
   emit(rule, {});
   for (const auto& r : rows_) emit(r.cells, r.ansi);

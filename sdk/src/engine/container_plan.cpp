@@ -84,7 +84,7 @@ std::string DockerRuntime::engine_runtime_for(const SandboxSpec& spec) {
   auto it = spec.options.find("engine_runtime");
   if (it == spec.options.end() || it->is_null()) return engine_runtime_;
   if (!it->is_string()) invalid("options.engine_runtime: expected the name of an engine runtime, e.g. \"runc\"");
-  const std::string rt = it->get<std::string>();
+  std::string rt = it->get<std::string>();
   bool ok = !rt.empty() && std::isalnum(static_cast<unsigned char>(rt.front()));
   for (char c : rt) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
   if (!ok) invalid("options.engine_runtime: '" + rt + "' is not a runtime name ([A-Za-z0-9][A-Za-z0-9._-]*)");

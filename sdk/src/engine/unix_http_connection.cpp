@@ -310,7 +310,7 @@ HttpResponse UnixHttpConnection::exchange_streamed(const HttpRequest& request, C
   HttpResponse response = Impl::to_response(parser);
   const bool streamed = response.status >= 200 && response.status < 300;
 
-  std::array<char, 64 * 1024> chunk{};
+  std::array<char, std::size_t{64} * 1024> chunk{};
   while (!parser.is_done()) {
     auto& body = parser.get().body();
     body.data = chunk.data();
@@ -369,7 +369,7 @@ HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, C
     d.buffer.consume(d.buffer.size());
   }
 
-  std::array<char, 64 * 1024> chunk{};
+  std::array<char, std::size_t{64} * 1024> chunk{};
   for (;;) {
     bool done = false;
     error_code ec;

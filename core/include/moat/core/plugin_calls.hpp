@@ -60,10 +60,17 @@ struct PluginHostConfig {
 [[nodiscard]] std::string answer_too_big_message(std::string_view plugin_id, std::string_view op, std::uint64_t cap);
 
 // What a plugin answered: its status and its document (or {"message"}).
+// The status stays an integer until it is known to be a moat_status: a
+// plugin may return any value, and reading one outside the enum as the enum
+// is undefined behaviour.
 struct PluginAnswer {
-  moat_status status = MOAT_OK;
+  int status = MOAT_OK;
   std::string text;
 };
+
+// The integer a plugin's status return holds, read without loading it as
+// the enum.
+[[nodiscard]] int status_code(const moat_status& returned) noexcept;
 
 // What every connection needs from the host, besides the plugin.
 struct CallContext {

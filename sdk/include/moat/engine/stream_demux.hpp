@@ -44,7 +44,7 @@ class StreamDemux {
 
   // The text of one systemerr frame is kept up to this size (the rest is
   // dropped, the frame is still consumed) before it is raised.
-  static constexpr std::size_t max_system_error_bytes = 64 * 1024;
+  static constexpr std::size_t max_system_error_bytes = std::size_t{64} * 1024;
 
   explicit StreamDemux(Sink sink);
 
