@@ -2,7 +2,7 @@
 # Builds moat with AddressSanitizer + UndefinedBehaviorSanitizer in a build
 # dir of its own and runs the unit and integration tests there, engine tests
 # included (with the test-only runtime of scripts/stand-in-runtime.sh
-# registered for the run, as scripts/test.sh does); any sanitizer report
+# registered for the run, as scripts/test-suite.sh does); any sanitizer report
 # fails the test it happens in.
 #   MOAT_SANITIZE_CC     gcc (default: g++, -DMOAT_SANITIZE=ON) or clang (the
 #                        build of scripts/configure-clang-asan.sh, which also

@@ -15,7 +15,7 @@
 # kernels >= 6.11 ("cannot run with network enabled in root network
 # namespace"); --network=none is the mode that works there.
 # The config holds only what users need: the test-only runtime
-# "moat-test-not-sysbox" is registered by scripts/test.sh for the test run
+# "moat-test-not-sysbox" is registered by scripts/test-suite.sh for the test run
 # alone (scripts/stand-in-runtime.sh).
 set -euo pipefail
 

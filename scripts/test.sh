@@ -1,67 +1,61 @@
 #!/usr/bin/env bash
-# The test command (README "Quick start"): sets up everything the tests need
-# on a Debian 12 machine, builds moat, and runs every test.
-#   1. Debian packages            scripts/install-deps.sh
-#   2. a Docker engine with gVisor scripts/setup-engine.sh (leaves a running engine alone)
-#   3. build                      cmake, into build/ (override with MOAT_BUILD_DIR)
-#   4. offline images (cached)    moat image prepare, in the background while the
-#                                 tests compile (debootstrap waits on the network and
-#                                 the disk, the compiler on the CPU)
-#   5. every test                 ctest (with the .deb test: the build is configured
-#                                 for the Debian layout, prefix /usr, and the slow
-#                                 Images.DebootstrapFromScratch), with the test-only
-#                                 runtime moat-test-not-sysbox registered for the run
-#                                 alone (scripts/stand-in-runtime.sh; removed on exit)
-#   6. nothing of moat's left in the engine
+# The test command (README "Quick start"; what CI runs through .ci/run):
+# every test, then the checks that catch what the tests miss. Each is a stage
+# whose wall and CPU time are printed, with a table of all of them at the end:
+#   test        scripts/test-suite.sh: packages, engine, Release build, every test
+#   asan-build  one clang build with ASan + UBSan + libFuzzer coverage
+#               (scripts/configure-clang-asan.sh, build-ci-asan/): it serves
+#               both of the next two stages
+#   fuzz        every libFuzzer target of tests/fuzz for MOAT_FUZZ_SECONDS
+#               (30) on its corpus; any finding fails (scripts/fuzz.sh)
+#   asan-tests  the whole suite, engine tests included, in that build; any
+#               sanitizer report fails (scripts/sanitize.sh)
+#   tidy        clang-tidy with .clang-tidy over sdk, core, plugins,
+#               benchmarks, cli and tests; any warning fails (scripts/tidy.sh)
+# The first failing stage ends the run. For local use a stage can be left
+# out: MOAT_CI_SKIP_TEST=1, MOAT_CI_SKIP_SANITIZE=1 (asan-build and
+# asan-tests), MOAT_CI_SKIP_FUZZ=1, MOAT_CI_SKIP_TIDY=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-build=${MOAT_BUILD_DIR:-$root/build}
-jobs=${MOAT_JOBS:-$(nproc)}
-images_log="$build/image-prepare.log"
-images_pid=
-stand_in_state="$build/stand-in-runtime.state"
+asan_build=${MOAT_CI_ASAN_BUILD_DIR:-$root/build-ci-asan}
+export MOAT_JOBS=${MOAT_JOBS:-$(nproc)}
+table=()
+started=$SECONDS
 
-step() { printf '\n== %s   (%s, %ds)\n' "$*" "$(date +%H:%M:%S)" "$SECONDS"; }
-cleanup() {
-  [ -z "$images_pid" ] || kill "$images_pid" 2>/dev/null || true
-  bash scripts/stand-in-runtime.sh remove "$stand_in_state" || true
+summary() {
+  local rc=$?
+  printf '\n== stages (wall and user+sys CPU seconds; %s cores)\n' "$(nproc)"
+  printf '%-11s %8s %8s  %s\n' stage wall cpu result
+  printf '%s\n' "${table[@]}"
+  printf '%-11s %8s\n' total "$((SECONDS - started))"
+  exit "$rc"
 }
-trap cleanup EXIT
+trap summary EXIT
 
-step "dependencies"
-bash scripts/install-deps.sh
+# stage <name> <skip variable> <command...>
+stage() {
+  local name=$1 skip=$2 times rc=0 TIMEFORMAT='%R %U %S'
+  shift 2
+  if [ "${!skip:-0}" = 1 ]; then
+    table+=("$(printf '%-11s %8s %8s  skipped (%s=1)' "$name" - - "$skip")")
+    return 0
+  fi
+  printf '\n=== stage %s   (%s)\n' "$name" "$(date +%H:%M:%S)"
+  times=$(mktemp)
+  { time "$@" >&3 2>&4; } 3>&1 4>&2 2>"$times" || rc=$?
+  read -r real user sys <"$times"
+  rm -f "$times"
+  table+=("$(awk -v n="$name" -v r="$real" -v u="$user" -v s="$sys" -v rc="$rc" \
+    'BEGIN { printf "%-11s %8.0f %8.0f  %s", n, r, u + s, rc == 0 ? "ok" : "FAILED (exit " rc ")" }')")
+  printf '=== stage %s: %.0fs wall, %.0fs user, %.0fs sys\n' "$name" "$real" "$user" "$sys"
+  return "$rc"
+}
 
-step "engine"
-bash scripts/setup-engine.sh
-
-step "build moat ($build)"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${MOAT_BUILD_TYPE:-Release} -DMOAT_BUILD_TESTS=ON \
-  -DCMAKE_INSTALL_PREFIX=/usr ${MOAT_CMAKE_ARGS:-}
-cmake --build "$build" -j "$jobs" --target moat
-
-step "images (background, log: $images_log)"
-"$build/bin/moat" image prepare base bench dind >"$images_log" 2>&1 &
-images_pid=$!
-
-step "build the rest"
-cmake --build "$build" -j "$jobs"
-
-step "wait for the images"
-if ! wait "$images_pid"; then
-  images_pid=
-  cat "$images_log" >&2
-  echo "test: moat image prepare failed (log above)" >&2
-  exit 1
-fi
-images_pid=
-cat "$images_log"
-
-step "tests"
-bash scripts/stand-in-runtime.sh add "$stand_in_state"
-ctest --test-dir "$build" --output-on-failure --no-tests=error -j "$jobs" ${MOAT_CTEST_ARGS:-}
-bash scripts/stand-in-runtime.sh remove "$stand_in_state"
-
-step "leftovers"
-bash scripts/check-leftovers.sh
-step "done"
+stage test MOAT_CI_SKIP_TEST bash scripts/test-suite.sh
+stage asan-build MOAT_CI_SKIP_SANITIZE bash -c \
+  'bash scripts/configure-clang-asan.sh "$1" && cmake --build "$1" -j "$MOAT_JOBS"' _ "$asan_build"
+stage fuzz MOAT_CI_SKIP_FUZZ env MOAT_FUZZ_BUILD_DIR="$asan_build" bash scripts/fuzz.sh
+stage asan-tests MOAT_CI_SKIP_SANITIZE env MOAT_SANITIZE_CC=clang MOAT_ASAN_BUILD_DIR="$asan_build" \
+  bash scripts/sanitize.sh
+stage tidy MOAT_CI_SKIP_TIDY bash scripts/tidy.sh
