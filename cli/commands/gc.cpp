@@ -42,6 +42,9 @@ int run(Context& ctx) {
   const core::CreationJournal journal(core::CreationJournal::default_dir());
   options.journal = &journal;
   options.cancelled = [&ctx] { return ctx.cancelled(); };
+  // An engine setting moat cannot use (DOCKER_HOST=ssh://...) is the
+  // environment's fault: one line and exit 65, before any plugin is asked.
+  (void)engine_client_options(ctx.config());
   auto service = make_sandbox_service(ctx);
   const core::SweepResult s = core::sweep(*service, options);
 

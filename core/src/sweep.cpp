@@ -100,15 +100,17 @@ class Sweeper {
  private:
   void listing_failed(const std::string& runtime, const moat::Error& e) {
     if (e.status() == MOAT_E_UNSUPPORTED) return;  // a runtime that keeps nothing
-    if (e.status() == MOAT_E_UNAVAILABLE) {
-      // With an engine down every plugin on it fails the same way; say it once.
-      if (!result_.engine_error) {
-        result_.engine_error = e;
-        return;
-      }
-      if (std::string(result_.engine_error->what()) == e.what()) return;
+    // With an engine down every plugin on it fails the same way; say it once.
+    if (result_.engine_error && std::string(result_.engine_error->what()) == e.what()) return;
+    if (e.status() == MOAT_E_UNAVAILABLE && !result_.engine_error) {
+      result_.engine_error = e;
+      return;
     }
-    result_.errors.push_back("runtime " + runtime + " could not list what it keeps: " + e.what());
+    const std::string line = "runtime " + runtime + " could not list what it keeps: " + e.what();
+    for (const auto& seen : listing_messages_)
+      if (seen == e.what()) return;
+    listing_messages_.emplace_back(e.what());
+    result_.errors.push_back(line);
   }
 
   // Removes `f` unless dry; a failure is recorded, not fatal.
@@ -180,6 +182,7 @@ class Sweeper {
   SweepResult& result_;
   std::set<std::string> being_created_;
   std::vector<PendingCreate> abandoned_;
+  std::vector<std::string> listing_messages_;  // said once each
 };
 
 }  // namespace
