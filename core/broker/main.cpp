@@ -127,8 +127,7 @@ void serve(const moat_plugin_descriptor& d, moat_plugin* instance, const std::st
   char* raw = nullptr;
   int status = MOAT_OK;
   try {
-    const moat_status returned = fn(instance, body.c_str(), &raw);
-    status = moat::core::status_code(returned);
+    status = moat::core::call_operation(fn, instance, body.c_str(), &raw);
   } catch (const std::exception& e) {
     g_channel.send('A', MOAT_E_INTERNAL,
                    message_json(fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", d.id, op,

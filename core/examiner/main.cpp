@@ -38,23 +38,6 @@ void emit(int fd, const nlohmann::json& j) {
 
 }  // namespace
 
-// In a sanitizer build, a plugin that crashes must still die of its signal:
-// the host reports "killed by signal 11 (Segmentation fault) while loading",
-// and AddressSanitizer's own handlers would turn the crash into a report and
-// exit 1. Only the examiner: the host and the tests keep ASan's handlers.
-#if defined(__SANITIZE_ADDRESS__)
-#define MOAT_EXAMINER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MOAT_EXAMINER_ASAN 1
-#endif
-#endif
-#ifdef MOAT_EXAMINER_ASAN
-extern "C" const char* __asan_default_options() {  // NOLINT(bugprone-reserved-identifier): ASan's hook
-  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0";
-}
-#endif
-
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s PLUGIN.so\n", argc > 0 ? argv[0] : "moat-plugin-examiner");

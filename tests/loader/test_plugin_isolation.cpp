@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <thread>
 
@@ -85,6 +86,9 @@ struct Fault {
   moat_status status;
   const char* says;
 };
+
+// The fault's name, so a test's name does not carry the struct's bytes.
+void PrintTo(const Fault& f, std::ostream* os) { *os << f.how; }
 
 class BrokeredFault : public ::testing::TestWithParam<Fault> {};
 

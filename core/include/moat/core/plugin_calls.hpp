@@ -68,9 +68,9 @@ struct PluginAnswer {
   std::string text;
 };
 
-// The integer a plugin's status return holds, read without loading it as
-// the enum.
-[[nodiscard]] int status_code(const moat_status& returned) noexcept;
+// Calls operation `fn` of a plugin and returns the status it gave as the
+// integer it is, never read as a moat_status (see PluginAnswer).
+int call_operation(moat_op_fn fn, moat_plugin* self, const char* request_json, char** response_json);
 
 // What every connection needs from the host, besides the plugin.
 struct CallContext {
