@@ -77,7 +77,7 @@ PluginAnswer InProcessConnection::call(std::string_view op, const std::string& r
              [fn, instance = instance_, free_string = descriptor_.free_string, request, cap = context_.max_answer_bytes,
               id = context_.plugin_id, name = std::string(op)]() {
                char* raw = nullptr;
-               const moat_status status = fn(instance, request.c_str(), &raw);
+               const int status = call_operation(fn, instance, request.c_str(), &raw);
                // The plugin allocated it; only the plugin may free it.
                const std::unique_ptr<char, void (*)(char*)> owned(raw, free_string);
                PluginAnswer a{status, {}};
