@@ -25,7 +25,13 @@ fi
 pid=$(cat /var/run/docker.pid 2>/dev/null)
 if [ -z "$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != dockerd ]; then
   rm -f /var/run/docker.pid
-  dockerd >/var/log/dockerd.log 2>&1 </dev/null &
+  # The inner engine's default would be the first 172.x/16 its own routes do
+  # not show: the one the outer engine hands the next network, which then
+  # cannot be connected to this sandbox. An image's own daemon.json wins.
+  nets=
+  [ -e /etc/docker/daemon.json ] || nets="--bip 10.213.0.1/24 --default-address-pool base=10.214.0.0/16,size=24"
+  # shellcheck disable=SC2086 # two constant options, split on purpose
+  dockerd $nets >/var/log/dockerd.log 2>&1 </dev/null &
   pid=$!
 fi
 n=0
