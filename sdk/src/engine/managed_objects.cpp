@@ -9,39 +9,22 @@
 
 namespace moat::engine {
 
-namespace {
-
-std::map<std::string, std::string> labels_of(const nlohmann::json& entry) {
-  std::map<std::string, std::string> out;
-  const auto& labels = support::member(entry, "Labels");
-  if (!labels.is_object()) return out;
-  for (const auto& [k, v] : labels.items())
-    if (v.is_string()) out[k] = v.get<std::string>();
-  return out;
-}
-
-std::string container_name(const nlohmann::json& entry) {
-  const auto& names = support::member(entry, "Names");
-  if (!names.is_array() || names.empty() || !names.front().is_string())
-    return support::string_at(entry, "Id").substr(0, 12);
-  const std::string n = names.front().get<std::string>();
-  return n.starts_with('/') ? n.substr(1) : n;
-}
-
-}  // namespace
-
 std::vector<ManagedObject> DockerRuntime::list_managed() {
   const std::string store = "docker:unix://" + client_options_.socket_path;
   const LabelFilter managed = {{kManagedLabel, "true"}};
   std::vector<ManagedObject> out;
-  for (const auto& c : client_.list_containers(managed, true))
-    out.push_back({store, "container", support::string_at(c, "Id"), container_name(c), labels_of(c)});
+  for (const auto& c : client_.list_containers(managed, true)) {
+    SandboxInfo info = sandbox_info_from_list(c);
+    std::string name = info.name.empty() ? info.id.substr(0, 12) : info.name;
+    out.push_back({store, "container", std::move(info.id), std::move(name), std::move(info.labels)});
+  }
   for (const auto& v : client_.list_volumes(managed)) {
     const std::string name = support::string_at(v, "Name");
-    out.push_back({store, "volume", name, name, labels_of(v)});
+    out.push_back({store, "volume", name, name, detail::labels_of(support::member(v, "Labels"))});
   }
   for (const auto& n : client_.list_networks(managed))
-    out.push_back({store, "network", support::string_at(n, "Id"), support::string_at(n, "Name"), labels_of(n)});
+    out.push_back({store, "network", support::string_at(n, "Id"), support::string_at(n, "Name"),
+                   detail::labels_of(support::member(n, "Labels"))});
   return out;
 }
 
