@@ -98,7 +98,7 @@ std::vector<std::string> RuntimeHandle::operations() const { return operations_;
 
 nlohmann::json RuntimeHandle::call(std::string_view op_name, const nlohmann::json& request) {
   const bool required = op_name == "describe" || op_name == "probe";
-  if (!required && std::find(operations_.begin(), operations_.end(), op_name) == operations_.end())
+  if (!required && !supports(op_name))
     throw Error(MOAT_E_UNSUPPORTED, fmt::format("runtime '{}' does not support {}", id(), op_name));
 
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
