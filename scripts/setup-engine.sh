@@ -25,7 +25,9 @@ readonly SOCKET=${MOAT_ENGINE_SOCKET:-/var/run/docker.sock}
 readonly CONFIG=${MOAT_ENGINE_CONFIG:-/etc/moat/dockerd.json}
 readonly LOG=${MOAT_ENGINE_LOG:-/var/log/moat-dockerd.log}
 readonly PIDFILE=${MOAT_ENGINE_PIDFILE:-/run/moat-dockerd.pid}
-readonly WAIT_SECONDS=30
+readonly WAIT_SECONDS=60
+# dockerd start-ups that may end in containerd's 15 s start-up timeout
+readonly START_ATTEMPTS=6
 readonly PACKAGES=(docker.io runc runsc)
 readonly RUNTIMES=(runsc runsc-nonet)
 
@@ -133,45 +135,90 @@ EOF
   say "config ${CONFIG}: written (runtimes runsc, runsc-nonet -> ${runsc})"
 }
 
-# The pid from our pidfile when that process is still a dockerd.
+# The pid from our pidfile when that process is still a live dockerd (a
+# killed one stays a zombie until it is reaped, and never answers).
 our_dockerd_pid() {
   [[ -f $PIDFILE ]] || return 1
-  local pid
+  local pid state
   pid=$(<"$PIDFILE")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [[ "$(cat "/proc/${pid}/comm" 2>/dev/null)" == dockerd ]] || return 1
+  read -r _ _ state _ <"/proc/${pid}/stat" 2>/dev/null || return 1
+  [[ $state != Z ]] || return 1
   printf '%s\n' "$pid"
 }
 
+# Starts dockerd in its own session and sets DOCKERD_PID.
+launch_dockerd() {
+  command -v dockerd >/dev/null 2>&1 || die "dockerd is not on PATH after installing docker.io"
+  rm -f "$PIDFILE"  # stale: its process is gone
+  say "starting dockerd --config-file ${CONFIG} (log: ${LOG}, pidfile: ${PIDFILE})"
+  # setsid: the engine must outlive this script and its terminal. With job
+  # control on (a caller's exported SHELLOPTS) the background job would lead
+  # its own process group and setsid would fork, leaving $! a parent that
+  # has already exited; without it $! is dockerd itself.
+  set +m
+  setsid dockerd --config-file "$CONFIG" -H "unix://${SOCKET}" --pidfile "$PIDFILE" \
+    </dev/null >>"$LOG" 2>&1 &
+  DOCKERD_PID=$!
+}
+
+# Waits for the engine to answer: 0 when it does, 1 when dockerd exited
+# first, 2 after WAIT_SECONDS.
+wait_for_dockerd() {
+  local pid=$1 begun=${EPOCHREALTIME/./} tenths
+  # By the clock, not by counting sleeps: a ping to a dockerd that has bound
+  # its socket but is still busy (restoring containers) waits out curl's 5 s.
+  until engine_answers; do
+    tenths=$(((${EPOCHREALTIME/./} - begun) / 100000))
+    # The pidfile covers a dockerd that is not $! all the same.
+    if ! kill -0 "$pid" 2>/dev/null && ! our_dockerd_pid >/dev/null; then
+      return 1
+    fi
+    ((tenths < WAIT_SECONDS * 10)) || return 2
+    sleep 0.1
+  done
+  tenths=$(((${EPOCHREALTIME/./} - begun) / 100000))
+  say "dockerd (pid ${pid}) answers on unix://${SOCKET} after $((tenths / 10)).$((tenths % 10)) s"
+}
+
 start_dockerd() {
-  local pid
+  local pid attempt rc log_size
   if pid=$(our_dockerd_pid); then
     say "dockerd (pid ${pid}, from ${PIDFILE}) is running but not answering yet; waiting for it"
+    rc=0
+    wait_for_dockerd "$pid" || rc=$?
   else
-    command -v dockerd >/dev/null 2>&1 || die "dockerd is not on PATH after installing docker.io"
-    rm -f "$PIDFILE"  # stale: its process is gone
-    say "starting dockerd --config-file ${CONFIG} (log: ${LOG}, pidfile: ${PIDFILE})"
-    # setsid: the engine must outlive this script and its terminal.
-    setsid dockerd --config-file "$CONFIG" -H "unix://${SOCKET}" --pidfile "$PIDFILE" \
-      </dev/null >>"$LOG" 2>&1 &
-    pid=$!
+    for ((attempt = 1; attempt <= START_ATTEMPTS; attempt++)); do
+      log_size=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+      launch_dockerd
+      pid=$DOCKERD_PID
+      rc=0
+      wait_for_dockerd "$pid" || rc=$?
+      # An engine killed with containers running leaves their shims for
+      # containerd to clean up at its next start, about 0.1 s each, and dockerd
+      # gives containerd 15 s. Each attempt removes more of them.
+      if ((rc == 1 && attempt < START_ATTEMPTS)) &&
+        tail -c "+$((log_size + 1))" "$LOG" | grep -q 'timeout waiting for containerd to start'; then
+        warn "containerd was still cleaning up after an engine that was killed; starting dockerd again (attempt $((attempt + 1)) of ${START_ATTEMPTS})"
+        continue
+      fi
+      break
+    done
   fi
-  local waited=0
-  until engine_answers; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+  case $rc in
+    0) return 0 ;;
+    1)
       warn "dockerd exited; last lines of ${LOG}:"
       tail -n 20 "$LOG" >&2 || true
       die "dockerd did not start"
-    fi
-    if ((waited >= WAIT_SECONDS * 10)); then
+      ;;
+    *)
       warn "last lines of ${LOG}:"
       tail -n 20 "$LOG" >&2 || true
       die "dockerd (pid ${pid}) did not answer on unix://${SOCKET} within ${WAIT_SECONDS} s"
-    fi
-    sleep 0.1
-    waited=$((waited + 1))
-  done
-  say "dockerd (pid ${pid}) answers on unix://${SOCKET} after $((waited / 10)).$((waited % 10)) s"
+      ;;
+  esac
 }
 
 main() {
