@@ -4,14 +4,23 @@
 // when it is really there: four checks (runtime registered, the binary is
 // Sysbox, its daemons up, a non-identity uid_map in a smoke sandbox); a
 // runtime registered under its name that is something else is never used.
+// The probe also reports the host requirements Sysbox documents (ext4 or
+// btrfs under its state, Docker not from a snap, how bound files keep their
+// owner) and checks the last one in the smoke sandbox.
 #include <moat/engine/docker_runtime.hpp>
 #include <moat/plugin.hpp>
+#include <moat/support/host_files.hpp>
+#include <moat/support/json_read.hpp>
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/process.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -26,9 +35,38 @@ constexpr const char* kInstallHint =
     "install Sysbox CE from its .deb (https://github.com/nestybox/sysbox/releases: apt-get install "
     "./sysbox-ce_<version>.linux_amd64.deb), which registers sysbox-runc in /etc/docker/daemon.json";
 
-bool is_socket(const std::string& path) {
+// One rule, stated the same way in the notes, the probe and the docs
+// (Sysbox docs: storage.md, design.md; matrix: host requirements).
+constexpr const char* kBindOwnershipRule =
+    "bind-mounted host files keep their owner only with ID-mapped mounts (kernel >= 5.12; for files on tmpfs "
+    ">= 6.3) or shiftfs (needed below 5.12); otherwise they show as nobody:nogroup inside";
+
+// sysbox-mgr makes its run dir 0700 (root), so a docker-group user gets
+// EACCES on the sockets: that says nothing about whether the daemons run.
+enum class SocketState { present, missing, not_socket, no_access };
+
+SocketState socket_state(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  if (::stat(path.c_str(), &st) == 0) return S_ISSOCK(st.st_mode) ? SocketState::present : SocketState::not_socket;
+  return errno == EACCES || errno == EPERM ? SocketState::no_access : SocketState::missing;
+}
+
+const char* socket_state_name(SocketState s) {
+  switch (s) {
+    case SocketState::present:
+      return "present";
+    case SocketState::missing:
+      return "missing";
+    case SocketState::not_socket:
+      return "not a socket";
+    case SocketState::no_access:
+      return "permission denied";
+  }
+  return "unknown";
+}
+
+bool at_least(const std::pair<int, int>& version, int major, int minor) {
+  return version.first > major || (version.first == major && version.second >= minor);
 }
 
 // What `sysbox-runc --version` says: "sysbox-runc\n\tedition: ...\n\tversion: 0.6.4\n...".
@@ -72,7 +110,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
   SysboxRuntime(moat::sdk::Host host, const json& config)
       : DockerRuntime(host, config, "sysbox", "sysbox-runc"),
         verify_(config_bool("verify", true)),
-        run_dir_(config_string("run_dir", "/run/sysbox")) {}
+        files_(config_string("host_root", "/")) {}
 
   moat::Capabilities describe() {
     moat::Capabilities c;
@@ -91,7 +129,9 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
         "this off",
         "no mknod inside, so no /dev/net/tun: run e.g. Tailscale as a sidecar on runc (options.engine_runtime "
         "\"runc\")",
-        "bind-mounted host files keep their ownership only with ID-mapped mounts (kernel >= 5.19) or shiftfs",
+        kBindOwnershipRule,
+        "root inside a sandbox writes to a bind mount as host root: files it creates there are owned by root on the "
+        "host",
         "available only when all four checks pass; config \"verify\": false skips them (diagnostics only: lets a "
         "test create a container with a stand-in runtime and inspect what the engine stored)"};
     return c;
@@ -113,20 +153,28 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       p.details["smoke"] = {{"ran", false}, {"why", p.reason}};
       return p;
     }
-    auto run = smoke_run(engine_runtime(), {"cat", "/proc/self/uid_map"}, probe_image());
+    BoundFile bound;
+    auto run = smoke_run(engine_runtime(), {"sh", "-c", "cat /proc/self/uid_map; echo --; stat -c %u /moat-bound"},
+                         probe_image(), {bound.path() + ":/moat-bound:ro"});
     p.details["smoke"] = run.to_json();
-    if (!run.started || run.exit_code != 0) {
+    if (!run.started || run.exit_code != 0 || !run.error.empty()) {
       p.reason =
           "check 4 failed: a smoke sandbox on '" + engine_runtime() + "' did not run: " +
           (run.error.empty() ? "exit code " + std::to_string(run.exit_code) + ": " + run.stderr_data : run.error);
+      append_warnings(p);
       return p;
     }
-    if (identity_map(run.stdout_data)) {
+    const auto split = run.stdout_data.find("--\n");
+    const std::string uid_map = run.stdout_data.substr(0, split);
+    if (identity_map(uid_map)) {
       p.reason = "check 4 failed: the smoke sandbox's /proc/self/uid_map is the identity map (" +
-                 moat::support::first_line(run.stdout_data) + "): no user namespace, so this is not Sysbox isolation";
+                 moat::support::first_line(uid_map) + "): no user namespace, so this is not Sysbox isolation";
       return p;
     }
-    p.details["smoke"]["uid_map"] = moat::support::first_line(run.stdout_data);
+    p.details["smoke"]["uid_map"] = moat::support::first_line(uid_map);
+    record_bound_owner(
+        p.details, split == std::string::npos ? std::string() : moat::support::trim(run.stdout_data.substr(split + 3)),
+        bound.owner());
     p.available = true;
     return p;
   }
@@ -195,9 +243,11 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     auto info = probe_engine(details, reason);
     if (!info)
       fail(reason);
-    else
+    else {
       details["engine"].update(
           {{"kernel", info->value("KernelVersion", "")}, {"cgroup_version", info->value("CgroupVersion", "")}});
+      host_requirements(*info, details);
+    }
 
     // (1) registered with the engine.
     const bool registered = info && runtime_registered(*info, rt);
@@ -210,12 +260,13 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     std::optional<std::string> exe;
     std::string exe_source;
     if (registered) {
-      exe = runtime_executable(*info, rt);
+      const std::string registered_path = moat::support::string_at((*info)["Runtimes"][rt], "path");
+      exe = files_.find_program(registered_path);
       exe_source = "engine /info Runtimes[" + rt + "].path";
     }
     if (!exe) {
-      exe = moat::support::find_in_path("sysbox-runc");
-      exe_source = "PATH lookup of sysbox-runc";
+      exe = files_.find_program("sysbox-runc");
+      exe_source = "service PATH lookup of sysbox-runc";
     }
     json check2 = {{"executable", exe ? *exe : std::string()}, {"found_via", exe_source}};
     if (!exe) {
@@ -224,7 +275,8 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
            std::string(kInstallHint));
     } else {
       moat::support::ProcessResult r;
-      check2["version_output"] = moat::support::run_evidence({*exe, "--version"}, std::chrono::seconds(10), &r);
+      check2["version_output"] =
+          moat::support::run_evidence({files_.path(*exe), "--version"}, std::chrono::seconds(10), &r);
       const std::string out = r.stdout_data + r.stderr_data;
       if (r.spawn_failed || r.exit_code != 0) {
         check2["ok"] = false;
@@ -243,24 +295,117 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     }
     details["check2_binary"] = check2;
 
-    // (3) the daemons: sysbox-mgr and sysbox-fs sockets.
-    const std::string mgr = run_dir_ + "/sysmgr.sock";
-    const std::string fs = run_dir_ + "/sysfs.sock";
-    json check3 = {{mgr, is_socket(mgr)}, {fs, is_socket(fs)}};
-    if (moat::support::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0)
+    // (3) the daemons: sysbox-mgr and sysbox-fs sockets (paths fixed upstream).
+    const std::string mgr = "/run/sysbox/sysmgr.sock";
+    const std::string fs = "/run/sysbox/sysfs.sock";
+    const SocketState mgr_state = socket_state(files_.path(mgr));
+    const SocketState fs_state = socket_state(files_.path(fs));
+    json check3 = {{mgr, socket_state_name(mgr_state)}, {fs, socket_state_name(fs_state)}};
+    std::optional<moat::support::ProcessResult> service;
+    if (files_.staged()) {
+      check3["systemctl"] = "not consulted: a staged host root";
+    } else if (moat::support::find_in_path("systemctl") && ::access("/run/systemd/system", F_OK) == 0) {
+      service.emplace();
       check3["systemctl"] = moat::support::run_evidence({"systemctl", "is-active", "sysbox", "sysbox-mgr", "sysbox-fs"},
-                                                        std::chrono::seconds(10));
-    else
+                                                        std::chrono::seconds(10), &*service);
+    } else {
       check3["systemctl"] = "not consulted: systemd is not running on this host";
+    }
+    const bool no_access = mgr_state == SocketState::no_access || fs_state == SocketState::no_access;
+    if (mgr_state == SocketState::missing || fs_state == SocketState::missing || mgr_state == SocketState::not_socket ||
+        fs_state == SocketState::not_socket) {
+      fail("check 3 failed: the Sysbox daemons are not running (" +
+           (mgr_state == SocketState::present || mgr_state == SocketState::no_access ? fs : mgr) + " is " +
+           socket_state_name(mgr_state == SocketState::present || mgr_state == SocketState::no_access ? fs_state
+                                                                                                      : mgr_state) +
+           "); start them with 'systemctl start sysbox' (sysbox-mgr and sysbox-fs), or " + kInstallHint);
+    } else if (no_access) {
+      check3["note"] = "/run/sysbox is readable by root only (sysbox-mgr makes it 0700) and moat runs as uid " +
+                       std::to_string(::getuid()) + ": the service state and the smoke sandbox decide";
+      if (service && !service->spawn_failed && service->exit_code != 0)
+        fail("check 3 failed: the Sysbox service is not active (systemctl is-active: " +
+             moat::support::trim(service->stdout_data) + "); start it with 'systemctl start sysbox'");
+    }
     details["check3_daemons"] = check3;
-    if (!is_socket(mgr) || !is_socket(fs))
-      fail("check 3 failed: the Sysbox daemons are not running (" + (is_socket(mgr) ? fs : mgr) +
-           " is missing); start them with 'systemctl start sysbox' (sysbox-mgr and sysbox-fs), or " + kInstallHint);
     return c;
   }
 
+  // A file of this user's, bound into the smoke sandbox to see whose it looks
+  // like inside; removed when the probe ends.
+  class BoundFile {
+   public:
+    BoundFile() {
+      std::string pattern = (std::filesystem::temp_directory_path() / "moat-sysbox-probe-XXXXXX").string();
+      const int fd = ::mkstemp(pattern.data());
+      if (fd >= 0) {
+        ::close(fd);
+        path_ = pattern;
+      }
+    }
+    ~BoundFile() {
+      if (!path_.empty()) ::unlink(path_.c_str());
+    }
+    BoundFile(const BoundFile&) = delete;
+    BoundFile& operator=(const BoundFile&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] static long owner() { return static_cast<long>(::getuid()); }
+
+   private:
+    std::string path_;
+  };
+
+  // What the smoke sandbox saw of the bound file: the host owner kept, or
+  // nobody (no ID-mapped mount, no shiftfs).
+  static void record_bound_owner(nlohmann::json& details, const std::string& seen, long host_uid) {
+    json entry = {{"host_uid", host_uid}, {"uid_inside", seen}, {"rule", kBindOwnershipRule}};
+    entry["owner_kept"] = seen == std::to_string(host_uid);
+    details["smoke"]["bound_file"] = entry;
+    if (!entry["owner_kept"].get<bool>())
+      details["warnings"].push_back("a bound file of uid " + std::to_string(host_uid) + " shows as uid " +
+                                    (seen.empty() ? std::string("?") : seen) +
+                                    " inside: workspaces will not be writable by their owner; " + kBindOwnershipRule);
+  }
+
+  // The host requirements Sysbox documents (troubleshoot.md, install-package.md)
+  // and the kernel features behind bind-mount ownership; a problem becomes a
+  // warning that the reason carries when the sandbox then fails.
+  void host_requirements(const nlohmann::json& info, nlohmann::json& details) {
+    json req = json::object();
+    for (const auto& dir : std::vector<std::string>{"/var/lib/sysbox", info.value("DockerRootDir", std::string())}) {
+      if (dir.empty()) continue;
+      auto type = files_.filesystem_type(dir);
+      const bool ok = type && (*type == "ext4" || *type == "btrfs");
+      req["filesystems"][dir] = {{"type", type ? json(*type) : json(nullptr)}, {"ok", ok}};
+      if (type && !ok)
+        details["warnings"].push_back(dir + " is on " + *type +
+                                      ": Sysbox needs ext4 or btrfs there (Sysbox troubleshooting guide)");
+    }
+    const std::string root_dir = info.value("DockerRootDir", std::string());
+    const bool snap = root_dir.rfind("/var/snap/docker", 0) == 0 || files_.exists("/snap/docker");
+    req["docker_from_snap"] = snap;
+    if (snap)
+      details["warnings"].push_back(
+          "Docker is installed as a snap, which Sysbox does not support: install Docker from its .deb packages");
+    const auto kernel = moat::support::kernel_major_minor(info.value("KernelVersion", std::string()));
+    const bool shiftfs = files_.exists("/sys/module/shiftfs");
+    req["bind_mount_ownership"] = {{"kernel", info.value("KernelVersion", std::string())},
+                                   {"idmapped_mounts", at_least(kernel, 5, 12)},
+                                   {"idmapped_mounts_on_tmpfs", at_least(kernel, 6, 3)},
+                                   {"shiftfs_module", shiftfs},
+                                   {"rule", kBindOwnershipRule}};
+    if (!at_least(kernel, 5, 12) && !shiftfs)
+      details["warnings"].push_back("kernel " + info.value("KernelVersion", std::string()) +
+                                    " has no ID-mapped mounts and shiftfs is not loaded: " + kBindOwnershipRule);
+    details["host_requirements"] = req;
+  }
+
+  static void append_warnings(moat::ProbeResult& p) {
+    if (!p.details.contains("warnings")) return;
+    for (const auto& w : p.details["warnings"]) p.reason += "; " + w.get<std::string>();
+  }
+
   bool verify_;
-  std::string run_dir_;
+  moat::support::HostFiles files_;
   std::mutex mutex_;
   std::optional<std::string> cached_failure_;  // checks 1-3, once per instance
 };

@@ -1,6 +1,6 @@
 // Spec validation: each violation is one line naming the field.
-#include <moat/support/spec_checks.hpp>
 #include <moat/error.hpp>
+#include <moat/support/spec_checks.hpp>
 
 #include <gtest/gtest.h>
 

@@ -77,16 +77,17 @@ std::optional<std::string> DockerRuntime::runtime_executable(const json& info, c
 
 bool DockerRuntime::image_present(const std::string& image) { return client_.inspect_image(image).has_value(); }
 
-SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::string>& argv,
-                                  const std::string& image) {
+SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::string>& argv, const std::string& image,
+                                  const std::vector<std::string>& binds) {
   SmokeRun run;
   const auto started = std::chrono::steady_clock::now();
   DockerClient c = client_with_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(probe_timeout_));
   const std::string name = "moat-probe-" + plugin_id_ + "-" + random_suffix();
-  const json config = {{"Image", image},
-                       {"Cmd", argv},
-                       {"Labels", {{kManagedLabel, "true"}, {kProbeLabel, plugin_id_}}},
-                       {"HostConfig", {{"Runtime", rt}, {"Privileged", false}}}};
+  json config = {{"Image", image},
+                 {"Cmd", argv},
+                 {"Labels", {{kManagedLabel, "true"}, {kProbeLabel, plugin_id_}}},
+                 {"HostConfig", {{"Runtime", rt}, {"Privileged", false}}}};
+  if (!binds.empty()) config["HostConfig"]["Binds"] = binds;
   std::string id;
   try {
     id = c.create_container(name, config);

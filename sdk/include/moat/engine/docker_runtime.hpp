@@ -162,7 +162,9 @@ class DockerRuntime {
   // Runs a tiny container to completion on `engine_runtime` (labelled
   // moat.managed, moat.probe=<plugin id>) and removes it, whatever happens.
   // Failures are reported in the result, not thrown.
-  SmokeRun smoke_run(const std::string& engine_runtime, const std::vector<std::string>& argv, const std::string& image);
+  // `binds` are HostConfig.Binds entries ("/host/path:/in/container:ro").
+  SmokeRun smoke_run(const std::string& engine_runtime, const std::vector<std::string>& argv, const std::string& image,
+                     const std::vector<std::string>& binds = {});
   // True when `image` is in the engine.
   bool image_present(const std::string& image);
 
