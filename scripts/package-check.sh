@@ -38,7 +38,8 @@ dpkg-deb -x "$deb" "$root"
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 for f in usr/bin/moat "usr/lib/$arch/moat/moat-plugin-examiner" "usr/lib/$arch/moat/moat-plugin-broker" "usr/include/moat/plugin_abi.h" \
          "usr/lib/$arch/cmake/moat/moatConfig.cmake" usr/share/man/man1/moat.1.gz \
-         usr/share/bash-completion/completions/moat usr/share/moat/workloads; do
+         usr/share/bash-completion/completions/moat usr/share/moat/workloads \
+         usr/share/moat/seed-matrix.json usr/share/moat/documented-cells.json; do
   [ -e "$root/$f" ] || fail "package lacks /$f"
 done
 plugins=$(find "$root/usr/lib/$arch/moat/plugins" -name 'moat-*.so' | wc -l)

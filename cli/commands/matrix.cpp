@@ -117,9 +117,22 @@ void print_report(Context& ctx, const matrix::MatrixReport& r) {
   }
   render_grid(o, grid);
   o << "✅ yes  ⚠️ partial  ❌ no  n/a unavailable here  (declared) carried from the seed, not measured  "
-       "(seed …) the seed's cell where it disagrees\n";
+       "documented: upstream's word, not measured  (seed …) the seed's cell where it disagrees\n";
 
   bool any = false;
+  for (const auto& c : r.columns) {
+    for (const auto& row : r.rows) {
+      auto it = row.cells.find(c.id);
+      if (it == row.cells.end() || !it->second.documented) continue;
+      if (!any) o << "\nDocumented upstream, not measured:\n";
+      any = true;
+      const matrix::Documented& d = *it->second.documented;
+      o << "  " << c.id << " · " << row.requirement.id << " " << matrix::text_icon(it->second.verdict) << "  "
+        << sanitize(d.text) << " (" << sanitize(matrix::sources_text(d)) << ")\n";
+    }
+  }
+
+  any = false;
   for (const auto& c : r.columns) {
     if (c.available) continue;
     if (!any) o << "\nNot available here:\n";

@@ -3,6 +3,7 @@
 
 #include <moat/error.hpp>
 #include <moat/matrix/columns.hpp>
+#include <moat/matrix/render.hpp>
 #include <moat/matrix/requirements.hpp>
 #include <moat/matrix/runner.hpp>
 
@@ -33,6 +34,20 @@ TEST(Columns, SeedOrderThenTheRestWithRuncTwice) {
   EXPECT_FALSE(cols[1].has_plugin);
   EXPECT_NE(cols[1].reason.find("no moat plugin for Firecracker"), std::string::npos) << cols[1].reason;
   EXPECT_EQ(cols[0].seed_name, "Sysbox");
+}
+
+TEST(Columns, SeedColumnsWithoutAPluginCarryWhatUpstreamDocuments) {
+  auto cols = plan_columns({"runc"}, shipped_seed(), {"firecracker", "flintlock", "kata"});
+  ASSERT_EQ(cols.size(), 3U);
+  for (const Column* c : {&cols[0], &cols[1]}) {
+    ASSERT_TRUE(c->documented) << c->id;
+    EXPECT_EQ(c->description, c->documented->text) << c->id;
+    EXPECT_FALSE(c->documented->sources.empty()) << c->id;
+    EXPECT_NE(c->reason.find("what upstream documents, not measurements"), std::string::npos) << c->reason;
+    EXPECT_EQ(short_reason(*c), "no moat plugin");
+  }
+  // A plugin moat ships but did not load: no documentation stands in for it.
+  EXPECT_FALSE(cols[2].documented);
 }
 
 TEST(Columns, SeedColumnWithoutItsPluginLoadedSaysSo) {

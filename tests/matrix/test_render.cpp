@@ -4,15 +4,19 @@
 
 #include <moat/bench/report/html_writer.hpp>
 #include <moat/bench/report/matrix_view.hpp>
+#include <moat/error.hpp>
+#include <moat/matrix/columns.hpp>
 #include <moat/matrix/recommendation.hpp>
 #include <moat/matrix/render.hpp>
 #include <moat/matrix/requirements.hpp>
+#include <moat/matrix/seed_comparison.hpp>
 
 #include <gtest/gtest.h>
 
 using namespace moat::matrix;
 using moat::matrix_test::cell;
 using moat::matrix_test::column;
+using moat::matrix_test::shipped_seed;
 
 namespace {
 
@@ -50,6 +54,32 @@ MatrixReport sample_report() {
   return r;
 }
 
+// The Firecracker column as a run without its plugin leaves it, then documented.
+MatrixReport documented_report() {
+  MatrixReport r;
+  r.run_id = "mx-doc";
+  r.host = {{"kernel", "6.1.0"}};
+  r.columns = plan_columns({}, shipped_seed(), {"firecracker"});
+  Row dind{*find_requirement(row::docker_in_docker), {}};
+  dind.cells["firecracker"] = cell(Verdict::unavailable, r.columns[0].reason);
+  r.rows = {dind};
+  fill_documented_cells(shipped_seed(), r.columns, r.rows);
+  r.disagreements = compare_with_seed(shipped_seed(), r.columns, r.rows);
+  r.recommendation = recommend(r.columns, r.rows, {row::docker_in_docker});
+  return r;
+}
+
+std::string html_of(const nlohmann::json& matrix) {
+  moat::bench::HtmlOptions o;
+  o.matrix = matrix;
+  moat::bench::Results results;
+  results.manifest.run_id = "r";
+  results.complete = true;
+  return moat::bench::render_html(moat::bench::analyze(results), o);
+}
+
+constexpr const char* kIssueUrl = "https://github.com/kata-containers/kata-containers/issues/10661";
+
 }  // namespace
 
 TEST(Render, JsonDocumentIsWhatTheHtmlMatrixSectionReads) {
@@ -76,13 +106,8 @@ TEST(Render, JsonDocumentIsWhatTheHtmlMatrixSectionReads) {
 }
 
 TEST(Render, HtmlReportRendersTheMatrixSection) {
-  moat::bench::HtmlOptions o;
-  o.matrix = to_json(sample_report());
   // Only the section is checked here; the report library tests the rest.
-  moat::bench::Results results;
-  results.manifest.run_id = "r";
-  results.complete = true;
-  const std::string html = moat::bench::render_html(moat::bench::analyze(results), o);
+  const std::string html = html_of(to_json(sample_report()));
   EXPECT_NE(html.find("<section id=\"matrix\">"), std::string::npos);
   EXPECT_NE(html.find("data-verdict=\"no\""), std::string::npos);
 }
@@ -111,4 +136,63 @@ TEST(Render, CellTexts) {
   EXPECT_EQ(short_reason(fc), "no moat plugin");
   Column odd = column("x", false, "something odd happened somewhere deep: details");
   EXPECT_EQ(short_reason(odd), "something odd happened somew…");
+}
+
+TEST(Render, DocumentedCellsSayWhatUpstreamDocumentsAndWhere) {
+  const MatrixReport r = documented_report();
+  // The seed wrote ⚠️ for Firecracker's Docker-in-Docker.
+  EXPECT_EQ(cell_text(r.cell(row::docker_in_docker, "firecracker"), r.columns[0]), "documented ❌ (seed ⚠️)");
+  EXPECT_TRUE(r.disagreements.empty());
+
+  const std::string md = to_markdown(r);
+  EXPECT_NE(
+      md.find(
+          "| Docker-in-Docker | documented ❌ (seed ⚠️): under Docker, Kata refuses every Firecracker container"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("[kata-containers/kata-containers#10661](" + std::string(kIssueUrl) + ")"), std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("n/a — no moat plugin"), std::string::npos) << md;
+  EXPECT_NE(md.find("documented: what upstream documents, with its source, not measured"), std::string::npos) << md;
+
+  const nlohmann::json doc = to_json(r);
+  const auto& c = doc["rows"][0]["cells"]["firecracker"];
+  EXPECT_EQ(c["verdict"], "no");
+  EXPECT_EQ(c["documented"]["sources"][0]["ref"], "kata-containers/kata-containers#10661");
+  EXPECT_EQ(c["documented"]["sources"][0]["url"], kIssueUrl);
+  EXPECT_NE(doc["runtimes"][0]["documented"]["text"].get<std::string>().find("kata-fc"), std::string::npos);
+
+  const moat::bench::MatrixView view = moat::bench::parse_matrix(doc);
+  const moat::bench::MatrixCell& vc = view.rows[0].cells.at("firecracker");
+  EXPECT_NE(vc.documented.find("needs network device hotplug"), std::string::npos) << vc.documented;
+  ASSERT_FALSE(vc.sources.empty());
+  EXPECT_EQ(vc.sources[0].url, kIssueUrl);
+
+  const std::string html = html_of(doc);
+  EXPECT_NE(html.find("data-documented=\"true\""), std::string::npos);
+  EXPECT_NE(html.find("documented, not measured: under Docker, Kata refuses"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"" + std::string(kIssueUrl) + "\">kata-containers/kata-containers#10661</a>"),
+            std::string::npos);
+}
+
+TEST(Render, HtmlLinksOnlyWebSourcesAndRefusesADocumentedCellWithoutOne) {
+  nlohmann::json m = {
+      {"runtimes", {"fc"}},
+      {"rows",
+       {{{"id", "isolation"},
+         {"cells",
+          {{"fc",
+            {{"verdict", "yes"},
+             {"documented",
+              {{"text", "own kernel"}, {"sources", {{{"ref", "x"}, {"url", "javascript:alert(1)"}}}}}}}}}}}}}};
+  const std::string html = html_of(m);
+  EXPECT_NE(html.find("documented, not measured: own kernel (x)"), std::string::npos);
+  EXPECT_EQ(html.find("javascript:"), std::string::npos);
+  m["rows"][0]["cells"]["fc"]["documented"]["sources"] = nlohmann::json::array();
+  try {
+    moat::bench::parse_matrix(m);
+    FAIL() << "a documented cell without a source was accepted";
+  } catch (const moat::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("matrix.rows[0].cells.fc.documented.sources"), std::string::npos) << e.what();
+  }
 }

@@ -42,6 +42,13 @@ std::string column_header(const Column& c) { return c.id; }
 
 std::string cell_text(const Cell* cell, const Column& column) {
   if (cell == nullptr) return "-";
+  if (cell->documented) {
+    // The text and sources are too long for a terminal cell; the reports give them in full.
+    std::string text = "documented " + text_icon(cell->verdict);
+    // Two readings that differ: shown, but never listed as a disagreement with a measurement.
+    if (cell->seed && *cell->seed != cell->verdict) text += " (seed " + cell->seed_text + ")";
+    return text;
+  }
   if (cell->verdict == Verdict::unavailable && !cell->declared)
     return "n/a — " + (column.available ? cut(cell->summary, 28) : short_reason(column));
   std::string text = text_icon(cell->verdict);

@@ -47,6 +47,11 @@ std::vector<Column> plan_columns(const std::vector<std::string>& loaded, const S
       c.reason = sc != nullptr && !sc->plugin ? "no moat plugin for " + c.technology + " (the seed's column only)"
                                               : "no moat plugin with id '" + id + "' was loaded ('moat plugins list')";
     }
+    if (const DocumentedColumn* dc = seed.documented_column(id); dc != nullptr && !c.has_plugin) {
+      c.documented = dc->summary;
+      c.description = dc->summary.text;
+      c.reason += "; its cells are what upstream documents, not measurements";
+    }
     all.push_back(c);
     if (variant && c.has_plugin) {
       Column v = c;

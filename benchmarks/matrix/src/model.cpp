@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 namespace moat::matrix {
 
@@ -35,6 +36,34 @@ std::optional<Verdict> verdict_from_mark(const std::string& mark) {
   return std::nullopt;
 }
 
+std::string source_url(const std::string& source) {
+  static const std::regex url(R"(https://\S+)");
+  static const std::regex issue(R"(([\w.-]+/[\w.-]+)#(\d+))");
+  static const std::regex file(R"(([\w.-]+/[\w.-]+):([\w./-]+))");
+  std::smatch m;
+  if (std::regex_match(source, url)) return source;
+  // GitHub redirects /issues/N to /pull/N when N is a pull request.
+  if (std::regex_match(source, m, issue)) return "https://github.com/" + m[1].str() + "/issues/" + m[2].str();
+  if (std::regex_match(source, m, file)) return "https://github.com/" + m[1].str() + "/blob/HEAD/" + m[2].str();
+  return {};
+}
+
+std::string sources_text(const Documented& d) {
+  std::string out;
+  for (const auto& s : d.sources) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+std::string documented_summary(const Documented& d) {
+  return "documented upstream, not measured: " + d.text + " (" + sources_text(d) + ")";
+}
+
+json to_json(const Documented& d) {
+  json sources = json::array();
+  for (const auto& s : d.sources) sources.push_back({{"ref", s}, {"url", source_url(s)}});
+  return {{"text", d.text}, {"sources", sources}};
+}
+
 json to_json(const Step& s) {
   json j = {{"kind", s.kind}, {"what", s.what}, {"ok", s.ok}, {"ms", std::round(s.ms * 10) / 10}};
   if (!s.argv.empty()) j["argv"] = s.argv;
@@ -48,6 +77,7 @@ json to_json(const Step& s) {
 json to_json(const Cell& c) {
   json j = {{"verdict", std::string(moat::bench::to_string(c.verdict))}, {"summary", c.summary}};
   if (c.declared) j["declared"] = true;
+  if (c.documented) j["documented"] = to_json(*c.documented);
   if (c.value_ms) j["value_ms"] = std::round(*c.value_ms * 10) / 10;
   if (c.seed) j["seed"] = std::string(moat::bench::to_string(*c.seed));
   if (!c.seed_text.empty()) j["seed_text"] = c.seed_text;

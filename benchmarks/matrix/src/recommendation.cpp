@@ -60,10 +60,12 @@ Recommendation recommend(const std::vector<Column>& columns, const std::vector<R
         auto it = r->cells.find(c.id);
         if (it != r->cells.end()) cell = &it->second;
       }
-      if (cell != nullptr && cell->verdict == Verdict::yes) continue;
+      // Documentation is not evidence: a documented cell counts as not measured, whatever it says.
+      const bool measured = cell != nullptr && !cell->documented;
+      if (measured && cell->verdict == Verdict::yes) continue;
       RuledOut::Failure f;
       f.requirement = req;
-      f.verdict = cell != nullptr ? cell->verdict : Verdict::unavailable;
+      f.verdict = measured ? cell->verdict : Verdict::unavailable;
       f.evidence = cell != nullptr ? cell->summary : (c.reason.empty() ? "not probed" : c.reason);
       out.failures.push_back(std::move(f));
     }

@@ -21,18 +21,20 @@ std::string policy_name(DindPolicy p) {
 }
 
 json column_json(const Column& c) {
-  return {{"id", c.id},
-          {"runtime", c.runtime},
-          {"plugin", c.has_plugin},
-          {"dind_mode", policy_name(c.dind)},
-          {"seed_name", c.seed_name},
-          {"technology", c.technology},
-          {"description", c.description},
-          {"available", c.available},
-          {"reason", c.reason},
-          {"version", c.version},
-          {"engine_runtime", c.engine_runtime},
-          {"probe", c.probe_details}};
+  json j = {{"id", c.id},
+            {"runtime", c.runtime},
+            {"plugin", c.has_plugin},
+            {"dind_mode", policy_name(c.dind)},
+            {"seed_name", c.seed_name},
+            {"technology", c.technology},
+            {"description", c.description},
+            {"available", c.available},
+            {"reason", c.reason},
+            {"version", c.version},
+            {"engine_runtime", c.engine_runtime},
+            {"probe", c.probe_details}};
+  if (c.documented) j["documented"] = to_json(*c.documented);
+  return j;
 }
 
 }  // namespace

@@ -26,6 +26,37 @@ std::string code(const std::string& s) {
   return t.find('`') == std::string::npos ? "`" + t + "`" : "``" + t + "``";
 }
 
+std::string links(const std::vector<std::string>& sources) {
+  std::string out;
+  for (const auto& s : sources) {
+    if (!out.empty()) out += "; ";
+    const std::string url = source_url(s);
+    if (url.empty()) {
+      out += md(s);
+      continue;
+    }
+    out += '[';
+    out += md(s);
+    out += "](";
+    out += url;
+    out += ')';
+  }
+  return out;
+}
+
+// Documented cells carry their text and sources in the table itself: the
+// reader must see at a glance that they were read, not measured, and where.
+std::string table_cell(const Cell* cell, const Column& column) {
+  std::string out = md(cell_text(cell, column));
+  if (cell == nullptr || !cell->documented) return out;
+  out += ": ";
+  out += md(cell->documented->text);
+  out += " (";
+  out += links(cell->documented->sources);
+  out += ')';
+  return out;
+}
+
 }  // namespace
 
 std::string to_markdown(const MatrixReport& r) {
@@ -46,13 +77,13 @@ std::string to_markdown(const MatrixReport& r) {
     o << "| " << md(row.requirement.label) << (row.requirement.declared ? " *(declared)*" : "") << " |";
     for (const auto& c : r.columns) {
       auto it = row.cells.find(c.id);
-      o << ' ' << md(cell_text(it == row.cells.end() ? nullptr : &it->second, c)) << " |";
+      o << ' ' << table_cell(it == row.cells.end() ? nullptr : &it->second, c) << " |";
     }
     o << '\n';
   }
   o << "\n✅ yes · ⚠️ partial · ❌ no · n/a unavailable here (reason given) · *(declared)*: carried from the "
-       "seed's "
-       "table, not measured · (seed …): the seed's cell where it disagrees.\n\n";
+       "seed's table, not measured · documented: what upstream documents, with its source, not measured · "
+       "(seed …): the seed's cell where it disagrees.\n\n";
 
   o << "## Recommendation\n\n" << r.recommendation.text << "\n\n";
   if (!r.recommendation.ranked.empty()) {
@@ -98,6 +129,7 @@ std::string to_markdown(const MatrixReport& r) {
         << (c.engine_runtime.empty() ? "" : ", engine runtime " + code(c.engine_runtime));
     else
       o << "; unavailable: " << md(c.reason);
+    if (c.documented) o << " (sources: " << links(c.documented->sources) << ")";
     o << '\n';
   }
 

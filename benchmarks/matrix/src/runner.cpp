@@ -285,6 +285,7 @@ MatrixReport run_matrix(const core::PluginRegistry& registry, const core::Config
     report.rows.push_back(std::move(r));
   }
   fill_declared_rows(seed, report.columns, report.rows);
+  fill_documented_cells(seed, report.columns, report.rows);
   report.disagreements = compare_with_seed(seed, report.columns, report.rows);
 
   std::map<std::string, json> figures;

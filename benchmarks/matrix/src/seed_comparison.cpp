@@ -36,6 +36,24 @@ void fill_declared_rows(const SeedData& seed, const std::vector<Column>& columns
   }
 }
 
+void fill_documented_cells(const SeedData& seed, const std::vector<Column>& columns, std::vector<Row>& rows) {
+  for (const Column& c : columns) {
+    const DocumentedColumn* dc = seed.documented_column(c.runtime);
+    // A loaded plugin measures; documentation must never stand in for it.
+    if (dc == nullptr || c.has_plugin) continue;
+    for (Row& row : rows) {
+      auto it = dc->cells.find(row.requirement.id);
+      if (it == dc->cells.end()) continue;
+      Cell& cell = row.cells[c.id];
+      // What this host showed (e.g. no /dev/kvm) outranks what upstream says.
+      if (cell.verdict != Verdict::unavailable) continue;
+      cell.verdict = it->second.verdict;
+      cell.documented = it->second.documented;
+      cell.summary = documented_summary(it->second.documented);
+    }
+  }
+}
+
 std::vector<Disagreement> compare_with_seed(const SeedData& seed, const std::vector<Column>& columns,
                                             std::vector<Row>& rows) {
   std::vector<Disagreement> out;
@@ -54,7 +72,7 @@ std::vector<Disagreement> compare_with_seed(const SeedData& seed, const std::vec
         if (it == sr->cells.end()) continue;
         cell.seed = it->second.verdict;
         cell.seed_text = it->second.mark;
-        if (cell.verdict == Verdict::unavailable || cell.verdict == it->second.verdict) continue;
+        if (cell.verdict == Verdict::unavailable || cell.documented || cell.verdict == it->second.verdict) continue;
         cell.note = "seed says " + it->second.mark + ", measured " + text_icon(cell.verdict);
         out.push_back(
             {row.requirement.id, c.id, it->second.mark, it->second.verdict, cell.verdict, cell.note, cell.summary});

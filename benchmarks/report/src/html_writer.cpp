@@ -42,6 +42,7 @@ svg.moat-chart text.nodata{fill:#b3261e;font-style:italic}
 table.matrix td,table.matrix th{text-align:center}table.matrix td:first-child,table.matrix th:first-child{text-align:left}
 td.verdict.yes{background:#e7f6ea}td.verdict.partial{background:#fff4d6}td.verdict.no{background:#fdecea}
 td.verdict.unavailable{background:#eef1f4;color:#56606b}
+td.verdict.documented{outline:1px dashed #8a94a0;outline-offset:-3px}div.documented{font-size:.75rem;text-align:left}
 td.verdict details{font-size:.75rem;text-align:left}td.verdict pre{white-space:pre-wrap;max-width:28rem;margin:.2rem 0}
 .seed{font-size:.75rem;color:#56606b}
 pre.json{background:#f5f7f9;padding:.6rem;border-radius:4px;overflow:auto;font-size:.8rem}
@@ -234,6 +235,17 @@ std::string metric_figure(const Analysis& a, const MetricInfo& m, IdMaker& ids) 
          (m.direction == Direction::lower_is_better ? "Lower" : "Higher") + " is better.</figcaption></figure>";
 }
 
+// Only web links become links: a source is data from a file, not markup.
+std::string sources_html(const std::vector<MatrixSource>& sources) {
+  std::string out;
+  for (const MatrixSource& s : sources) {
+    const bool link = s.url.rfind("https://", 0) == 0 || s.url.rfind("http://", 0) == 0;
+    out += (out.empty() ? "" : "; ") +
+           (link ? "<a " + attr("href", s.url) + ">" + html_escape(s.ref) + "</a>" : html_escape(s.ref));
+  }
+  return out;
+}
+
 std::string matrix_section(const nlohmann::json& j) {
   const MatrixView m = parse_matrix(j);
   std::string out = "<section id=\"matrix\"><h2>" +
@@ -256,8 +268,12 @@ std::string matrix_section(const nlohmann::json& j) {
       }
       const MatrixCell& c = it->second;
       const std::string v(to_string(c.verdict));
-      out += "<td class=\"verdict " + v + "\" " + attr("data-verdict", v) + "><span class=\"icon\">" +
-             std::string(verdict_icon(c.verdict)) + "</span> " + v;
+      const bool documented = !c.documented.empty();
+      out += "<td class=\"verdict " + v + (documented ? " documented\" data-documented=\"true\" " : "\" ") +
+             attr("data-verdict", v) + "><span class=\"icon\">" + std::string(verdict_icon(c.verdict)) + "</span> " + v;
+      if (documented)
+        out += "<div class=\"documented\">documented, not measured: " + html_escape(c.documented) + " (" +
+               sources_html(c.sources) + ")</div>";
       if (c.seed && *c.seed != c.verdict) {
         out += "<div class=\"seed\">seed said " + std::string(verdict_icon(*c.seed)) + " " +
                std::string(to_string(*c.seed)) + "</div>";
@@ -272,8 +288,10 @@ std::string matrix_section(const nlohmann::json& j) {
     out += "</tr>";
   }
   out +=
-      "</tbody></table><p class=\"muted\">✅ yes · ⚠️ partial · ❌ no · ➖ runtime unavailable on this host. "
-      "Expand a cell for the commands run and their output.</p></section>";
+      "</tbody></table><p class=\"muted\">✅ yes · ⚠️ partial · ❌ no · ➖ runtime unavailable on this host "
+      "· "
+      "dashed outline: documented upstream (sources given), not measured. Expand a cell for the commands run "
+      "and their output.</p></section>";
   return out;
 }
 

@@ -56,6 +56,24 @@ Verdict verdict_at(const json& v, const std::string& where) {
   }
 }
 
+void read_documented(const json& d, const std::string& where, MatrixCell& c) {
+  detail::require_object(d, where);
+  c.documented = detail::need_string(d, "text", where);
+  if (c.documented.empty()) bad(where + ".text", "must not be empty");
+  const json& sources = detail::need(d, "sources", where);
+  if (!sources.is_array() || sources.empty()) bad(where + ".sources", "expected a non-empty array");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const std::string w = where + ".sources[" + std::to_string(i) + "]";
+    const json& s = sources[i];
+    if (s.is_string()) {
+      c.sources.push_back({s.get<std::string>(), {}});
+      continue;
+    }
+    detail::require_object(s, w);
+    c.sources.push_back({detail::need_string(s, "ref", w), detail::opt_string(s, "url", w)});
+  }
+}
+
 MatrixCell read_cell(const json& j, const std::string& where) {
   MatrixCell c;
   if (j.is_string()) {  // shorthand: just the verdict
@@ -67,6 +85,8 @@ MatrixCell read_cell(const json& j, const std::string& where) {
   if (const json* e = detail::find(j, "evidence")) c.evidence = *e;
   if (const json* s = detail::find(j, "seed"); s != nullptr && !s->is_null()) c.seed = verdict_at(*s, where + ".seed");
   c.note = detail::opt_string(j, "note", where);
+  if (const json* d = detail::find(j, "documented"); d != nullptr && !d->is_null())
+    read_documented(*d, where + ".documented", c);
   return c;
 }
 

@@ -33,6 +33,12 @@ struct Step {
   bool ok = true;
 };
 
+// What upstream documents for a requirement moat cannot measure, and where it says so.
+struct Documented {
+  std::string text;                  // one line
+  std::vector<std::string> sources;  // https://… URL, owner/repo#issue or owner/repo:path
+};
+
 struct Cell {
   Verdict verdict = Verdict::unavailable;
   std::string summary;  // one line: why this verdict (the evidence line)
@@ -41,6 +47,9 @@ struct Cell {
   std::optional<double> value_ms;                   // the boot-time row's figure
   double duration_ms = 0;                           // how long the probe took
   bool declared = false;                            // carried from the seed's data, not measured
+  // Read from upstream, not measured (a seed column moat has no plugin for):
+  // never a pass in the recommendation, never a disagreement with the seed.
+  std::optional<Documented> documented;
 
   // Filled by the seed comparison.
   std::optional<Verdict> seed;  // the seed's verdict for this cell, when it has one
@@ -63,6 +72,7 @@ struct Column {
   std::string seed_name;   // the seed's column header ("Sysbox"), when the seed has this column
   std::string technology;  // "Docker + Sysbox"
   std::string description;
+  std::optional<Documented> documented;  // no plugin: what the technology is, as upstream documents it
 
   bool available = false;
   std::string reason;  // why unavailable
@@ -142,6 +152,15 @@ struct MatrixReport {
 std::string text_icon(Verdict v);
 // The seed's marks: "✅" -> yes, "⚠️" -> partial, "❌" -> no; nullopt otherwise.
 std::optional<Verdict> verdict_from_mark(const std::string& mark);
+
+// A link for a source reference: https://… as is, owner/repo#N and
+// owner/repo:path as GitHub URLs; empty when the reference names no place.
+std::string source_url(const std::string& source);
+// "<source>; <source>".
+std::string sources_text(const Documented& d);
+// "documented upstream, not measured: <text> (<sources_text>)".
+std::string documented_summary(const Documented& d);
+nlohmann::json to_json(const Documented& d);
 
 nlohmann::json to_json(const Step& s);
 nlohmann::json to_json(const Cell& c);

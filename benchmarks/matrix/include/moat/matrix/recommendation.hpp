@@ -1,7 +1,8 @@
 // The recommendation for a set of requirements: the columns whose cells are
-// "yes" for every one of them, ranked by boot time (the harness's figure when
-// a results file was given, else the live probe's), and for every other
-// column the requirements that rule it out, with each cell's evidence line.
+// measured "yes" for every one of them, ranked by boot time (the harness's
+// figure when a results file was given, else the live probe's), and for every
+// other column the requirements that rule it out, with each cell's evidence
+// line. A documented cell is not a measurement: it counts as unavailable.
 #pragma once
 
 #include <moat/matrix/model.hpp>

@@ -21,7 +21,8 @@ nlohmann::json to_json(const MatrixReport& report);
 std::string to_markdown(const MatrixReport& report);
 
 // A table cell: "✅", "⚠️", "❌", "✅ 0.62 s" (boot), "n/a — not installed",
-// "-" when there is no cell; "(seed ✅)" appended where the seed disagrees.
+// "documented ❌" (upstream's word, not measured), "-" when there is no cell;
+// "(seed ✅)" appended where the seed disagrees.
 std::string cell_text(const Cell* cell, const Column& column);
 // A column's unavailability reason, short enough for a table cell.
 std::string short_reason(const Column& column);

@@ -2,6 +2,10 @@
 // share/moat): every cell of its "Requirements Matrix" and "Performance
 // Comparison", with its column names mapped to moat runtime ids. `moat matrix`
 // compares each measured cell with it.
+//
+// Next to it, documented-cells.json: for the seed's columns moat has no
+// plugin for, what upstream documents row by row, each cell with its source.
+// Those cells stand in for "no moat plugin" and are never taken for measurements.
 #pragma once
 
 #include <moat/matrix/model.hpp>
@@ -48,22 +52,43 @@ struct SeedPerformanceRow {
   std::map<std::string, SeedFigure> cells;  // by runtime id
 };
 
+// One requirement as upstream documents it, for a column moat cannot measure.
+struct DocumentedCell {
+  Verdict verdict = Verdict::unavailable;  // yes, partial or no
+  Documented documented;
+};
+
+struct DocumentedColumn {
+  Documented summary;  // what the technology is, as moat would run it, and why it is not measured
+  std::map<std::string, DocumentedCell> cells;  // by measured row id
+};
+
 struct SeedData {
   std::string source;
   std::vector<SeedColumn> columns;  // the requirements matrix's columns, in the seed's order
   std::vector<SeedRequirementRow> requirements;
   std::vector<SeedColumn> performance_columns;
   std::vector<SeedPerformanceRow> performance;
+  std::map<std::string, DocumentedColumn> documented;  // by runtime id: documented-cells.json
 
   [[nodiscard]] const SeedColumn* column(const std::string& runtime) const;
+  [[nodiscard]] const DocumentedColumn* documented_column(const std::string& runtime) const;
   [[nodiscard]] const SeedRequirementRow* requirement_row(const std::string& matrix_row) const;
   [[nodiscard]] const SeedPerformanceRow* performance_row(const std::string& matrix_row) const;
 };
 
 // Throws moat::Error(MOAT_E_INVALID) naming the offending field.
 SeedData parse_seed(const nlohmann::json& j);
-// Throws moat::Error: not-found (no such file), invalid (not JSON, wrong shape).
+// Fills seed.documented. Each column must be one of the seed's columns without
+// a plugin, each row a measured row, each verdict yes, partial or no, and each
+// cell needs its text and at least one source that names a place (see
+// DocumentedCell). Throws moat::Error(MOAT_E_INVALID) naming the offending field.
+void parse_documented(const nlohmann::json& j, SeedData& seed);
+// The seed file and documented-cells.json in the same directory.
+// Throws moat::Error: not-found (either file missing), invalid (not JSON, wrong shape).
 SeedData load_seed(const std::filesystem::path& file);
+// The documented cells' file that goes with a seed file.
+std::filesystem::path documented_file_for(const std::filesystem::path& seed_file);
 
 // Where the seed file is looked for: <exe_dir>/../share/moat/seed-matrix.json
 // (installed and build tree layouts), then the source tree's copy.

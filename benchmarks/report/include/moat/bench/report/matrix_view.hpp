@@ -21,11 +21,19 @@ Verdict parse_verdict(std::string_view s);
 // ✅ ⚠️ ❌, and `unavailable` for a verdict that could not be measured.
 std::string_view verdict_icon(Verdict v, std::string_view unavailable = "➖") noexcept;
 
+struct MatrixSource {
+  std::string ref;  // as written: "owner/repo#123"
+  std::string url;  // empty when it has none
+};
+
 struct MatrixCell {
   Verdict verdict = Verdict::unavailable;
   nlohmann::json evidence;      // string, or any JSON (commands run and their output)
   std::optional<Verdict> seed;  // what the seed's table said, when known
   std::string note;
+  // Read from upstream, not measured: what it says (empty = measured) and where.
+  std::string documented;
+  std::vector<MatrixSource> sources;
 };
 
 struct MatrixRow {
