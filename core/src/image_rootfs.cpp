@@ -3,6 +3,7 @@
 #include "logged_command.hpp"
 
 #include <moat/error.hpp>
+#include <moat/support/host_files.hpp>
 
 #include <sys/mount.h>
 #include <unistd.h>
@@ -40,28 +41,6 @@ ScratchDir::~ScratchDir() {
   }
 }
 
-namespace {
-
-// Mount points in /proc/self/mountinfo escape space, tab, newline and
-// backslash as \ooo.
-std::string unescape_mountinfo(const std::string& field) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size()) {
-      const std::string octal = field.substr(i + 1, 3);
-      if (octal.size() == 3 && std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-        out.push_back(static_cast<char>(std::stoi(octal, nullptr, 8)));
-        i += 3;
-        continue;
-      }
-    }
-    out.push_back(field[i]);
-  }
-  return out;
-}
-
-}  // namespace
-
 void unmount_below(const fs::path& dir) {
   const std::string root = dir.lexically_normal().string();
   std::ifstream mountinfo("/proc/self/mountinfo");
@@ -71,7 +50,7 @@ void unmount_below(const fs::path& dir) {
     std::istringstream fields(line);
     std::string id, parent, device, source_root, mount_point;
     if (!(fields >> id >> parent >> device >> source_root >> mount_point)) continue;
-    const std::string point = unescape_mountinfo(mount_point);
+    const std::string point = support::unescape_mount_field(mount_point);
     if (point == root || point.starts_with(root + "/")) mounts.push_back(point);
   }
   // Deepest first, so nested mounts go before their parents.

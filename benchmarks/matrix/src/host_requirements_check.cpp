@@ -7,6 +7,7 @@
 #include <moat/support/probe_evidence.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace moat::matrix {
 
@@ -26,13 +27,6 @@ bool engine_has_runtime(const json& host, const std::string& name) {
   const json rts = host.value("engine", json::object()).value("runtimes", json::array());
   return std::any_of(rts.begin(), rts.end(),
                      [&](const json& r) { return r.is_string() && r.get<std::string>() == name; });
-}
-
-bool engine_has_runtime_like(const json& host, const std::string& part) {
-  const json rts = host.value("engine", json::object()).value("runtimes", json::array());
-  return std::any_of(rts.begin(), rts.end(), [&](const json& r) {
-    return r.is_string() && r.get<std::string>().find(part) != std::string::npos;
-  });
 }
 
 std::string jstr(const json& j) { return j.is_string() ? j.get<std::string>() : j.dump(); }
@@ -100,9 +94,19 @@ std::vector<Need> needs_for(const Column& col, const json& host) {
                  jstr(idm.value("workdir_filesystem", json())) + " at " + jstr(idm.value("workdir", json())) +
                      " (supported since " + jstr(idm.value("filesystem_supports_since", json())) + ")",
                  true, false});
-  } else if (rt == "kata") {
+  } else if (rt == "kata" || rt == "kata-qemu" || rt == "kata-clh") {
     n.push_back(kvm_need(host));
-    n.push_back({"a Kata runtime registered with the engine", engine_has_runtime_like(host, "kata"), "", false});
+    // Kata 2+ is a containerd shim: Docker runs shim names from 23.0 and
+    // registers runtimeType/options.ConfigPath from 24.0.
+    const std::string server = host.value("engine", json::object()).value("server_version", "");
+    int major = 0;
+    (void)std::sscanf(server.c_str(), "%d", &major);
+    n.push_back({"Docker >= 23 (Kata 2+ is a containerd shim; a daemon.json runtimeType needs >= 24)", major >= 23,
+                 "Docker " + server, false});
+    // A shim name on dockerd's PATH is valid without being listed in /info:
+    // only the plugin's probe, which reads the registration and the shim and
+    // runs a smoke VM, can say.
+    n.push_back({"the plugin's runtime, shim and configuration (its probe)", col.available, col.reason, false});
   } else {
     n.push_back({col.runtime + " usable (the plugin's own probe)", col.available, col.reason, false});
   }

@@ -11,8 +11,14 @@ namespace moat::support {
 
 namespace {
 
-// /proc/self/mounts escapes a space in a mount point as \040 (and tab,
-// newline, backslash likewise).
+bool under(std::string_view path, std::string_view mount_point) {
+  if (mount_point == "/") return true;
+  if (path.substr(0, mount_point.size()) != mount_point) return false;
+  return path.size() == mount_point.size() || path[mount_point.size()] == '/';
+}
+
+}  // namespace
+
 std::string unescape_mount_field(const std::string& field) {
   std::string out;
   for (std::size_t i = 0; i < field.size(); ++i) {
@@ -29,17 +35,9 @@ std::string unescape_mount_field(const std::string& field) {
   return out;
 }
 
-bool under(std::string_view path, std::string_view mount_point) {
-  if (mount_point == "/") return true;
-  if (path.substr(0, mount_point.size()) != mount_point) return false;
-  return path.size() == mount_point.size() || path[mount_point.size()] == '/';
-}
-
-}  // namespace
-
-HostFiles::HostFiles(std::string root) : root_(std::move(root)) {
-  if (root_.empty()) root_ = "/";
-  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+HostFiles::HostFiles(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  root_ = root.empty() ? std::string(1, '/') : std::move(root);
 }
 
 std::string HostFiles::path(std::string_view absolute) const {

@@ -12,6 +12,10 @@
 
 namespace moat::support {
 
+// A field of /proc/self/mounts or mountinfo as it is: the kernel escapes
+// space, tab, newline and backslash in it as \ooo.
+std::string unescape_mount_field(const std::string& field);
+
 class HostFiles {
  public:
   // dockerd and containerd find runtimes and shims on the service PATH
