@@ -136,6 +136,11 @@ TEST(Render, CellTexts) {
   EXPECT_EQ(short_reason(fc), "no moat plugin");
   Column odd = column("x", false, "something odd happened somewhere deep: details");
   EXPECT_EQ(short_reason(odd), "something odd happened somew…");
+  Column kata = column("kata-clh", false,
+                       "kata-clh is not usable here: Docker 20.10.24+dfsg1 cannot run Kata 2+, a containerd shim (...)");
+  EXPECT_EQ(short_reason(kata), "Docker < 23: no Kata 2+");
+  Column shim = column("kata", false, "kata is not usable here: the registered shim /x is not an executable file");
+  EXPECT_EQ(short_reason(shim), "the registered shim /x is no…");
 }
 
 TEST(Render, DocumentedCellsSayWhatUpstreamDocumentsAndWhere) {

@@ -26,8 +26,12 @@ std::string cut(const std::string& s, std::size_t max) {
 }  // namespace
 
 std::string short_reason(const Column& c) {
-  const std::string& r = c.reason;
+  std::string r = c.reason;
+  // "kata is not usable here: <why>": the why is what fits in a cell.
+  const std::string preamble = c.id + " is not usable here: ";
+  if (r.rfind(preamble, 0) == 0) r.erase(0, preamble.size());
   if (!c.has_plugin) return r.find("seed's column only") != std::string::npos ? "no moat plugin" : "plugin not loaded";
+  if (r.find("cannot run Kata 2+") != std::string::npos) return "Docker < 23: no Kata 2+";
   if (r.find("not registered") != std::string::npos || r.find("not installed") != std::string::npos)
     return "not installed";
   if (r.find("/dev/kvm") != std::string::npos) return "no usable /dev/kvm";
