@@ -83,6 +83,18 @@ class KataRuntime : public moat::engine::DockerRuntime {
     return c;
   }
 
+  // A network reaches a Kata VM only at start: connecting or disconnecting
+  // one while it runs is not supported yet (kata-containers PR #11749).
+  void connect_network(const std::string& name, const std::string& network) {
+    refuse_while_running(name, "connect it to network '" + network + "'");
+    DockerRuntime::connect_network(name, network);
+  }
+
+  void disconnect_network(const std::string& name, const std::string& network) {
+    refuse_while_running(name, "disconnect it from network '" + network + "'");
+    DockerRuntime::disconnect_network(name, network);
+  }
+
   moat::ProbeResult probe() {
     moat::ProbeResult p;
     json& d = p.details;
@@ -239,6 +251,14 @@ class KataRuntime : public moat::engine::DockerRuntime {
       }
     }
     return a;
+  }
+
+  void refuse_while_running(const std::string& name, const std::string& what) {
+    const moat::SandboxInfo info = inspect_sandbox(name);
+    if (info.running && info.engine_runtime == engine_runtime_for(moat::SandboxSpec{}))
+      throw moat::Error(MOAT_E_UNSUPPORTED, "sandbox '" + name + "' runs in a Kata VM, which cannot " + what +
+                                                " while it runs (not supported by Kata yet: kata-containers PR "
+                                                "#11749); stop it first, or give the network at create");
   }
 
   static bool is_sidecar(const moat::SandboxSpec& spec) {

@@ -270,3 +270,30 @@ TEST(KataShape, EachVariantMakesTheEngineStoreItsContainerConfiguration) {
     EXPECT_TRUE(engine_objects_of(name).empty());
   }
 }
+
+// No network is hot-plugged into a running Kata VM (kata-containers PR
+// #11749): refused naming why, while a stopped sandbox is connected as usual.
+TEST(KataShape, ANetworkIsNotConnectedToARunningVm) {
+  if (!client().info().at("Runtimes").contains("moat-test-not-sysbox"))
+    GTEST_SKIP() << "the engine has no runtime 'moat-test-not-sysbox': scripts/test.sh registers it for the test run";
+  ensure_base_image();
+  auto h = open("kata-clh", {{"runtime_name", "moat-test-not-sysbox"}, {"verify", false}});
+  const std::string name = unique_name("kata-net");
+  SandboxCleanup cleanup(name);
+  auto spec = base_spec(name);
+  spec.options["start"] = true;
+  ASSERT_TRUE(h->create(spec).running);
+  auto e = expect_error([&] { h->connect_network(name, "bridge"); });
+  EXPECT_EQ(e.status(), MOAT_E_UNSUPPORTED) << e.what();
+  EXPECT_NE(std::string(e.what()).find("runs in a Kata VM, which cannot connect it to network 'bridge' while it runs"),
+            std::string::npos)
+      << e.what();
+  e = expect_error([&] { h->disconnect_network(name, "bridge"); });
+  EXPECT_EQ(e.status(), MOAT_E_UNSUPPORTED) << e.what();
+  h->stop(name, 5);
+  h->disconnect_network(name, "bridge");
+  EXPECT_TRUE(h->inspect(name).networks.empty());
+  h->connect_network(name, "bridge");
+  EXPECT_EQ(h->inspect(name).networks, std::vector<std::string>{"bridge"});
+  h->remove(name);
+}
