@@ -7,6 +7,7 @@
 #include <moat/core/runtime_handle.hpp>
 #include <moat/model.hpp>
 
+#include <algorithm>
 #include <future>
 #include <optional>
 
@@ -65,6 +66,9 @@ int run(Context& ctx) {
   std::vector<RuntimeRow> rows;
   rows.reserve(pending.size());
   for (auto& p : pending) rows.push_back(p.get());
+  // By id, not by file name ("kata" before "kata-clh", which sorts after it as moat-kata.so).
+  std::sort(rows.begin(), rows.end(),
+            [](const RuntimeRow& a, const RuntimeRow& b) { return a.record->id < b.record->id; });
   if (ctx.cancelled()) {
     // Name the plugins that were still running when moat gave up on them.
     for (const auto& row : rows)
