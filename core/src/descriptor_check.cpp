@@ -45,8 +45,9 @@ DescriptorVerdict check_descriptor(const moat_plugin_descriptor* d, uint32_t hos
   }
   if (d->abi_minor > host_minor) {
     return fail(PluginStatus::abi_mismatch,
-                fmt::format("ABI {}.{} is newer than this host's {}.{}: upgrade moat, or rebuild the plugin against "
-                            "this moat SDK",
+                fmt::format("the plugin needs a host of ABI {}.{}, newer than this host's {}.{}: upgrade moat "
+                            "(a plugin built against a newer SDK needs one only when it sets "
+                            "MOAT_PLUGIN_MIN_HOST_MINOR)",
                             d->abi_major, d->abi_minor, host_major, host_minor));
   }
   if (d->struct_size < MOAT_DESCRIPTOR_MIN_SIZE) {

@@ -48,6 +48,17 @@
 #define MOAT_STRINGIFY(x) MOAT_STRINGIFY_IMPL(x)
 #define MOAT_STRINGIFY_ABI "abi " MOAT_STRINGIFY(MOAT_ABI_MAJOR) "." MOAT_STRINGIFY(MOAT_ABI_MINOR)
 
+// The oldest host ABI minor this plugin needs (the descriptor's abi_minor).
+// Every slot added since 1.0 is optional and struct_size tells a host which
+// are there, so a plugin built against a newer SDK still loads on an older
+// 1.x host, which simply does not call what it does not know. Define it to N
+// before including this header only when the plugin cannot work without
+// something a host gives from 1.N on.
+#ifndef MOAT_PLUGIN_MIN_HOST_MINOR
+#define MOAT_PLUGIN_MIN_HOST_MINOR 0
+#endif
+static_assert(MOAT_PLUGIN_MIN_HOST_MINOR <= MOAT_ABI_MINOR, "MOAT_PLUGIN_MIN_HOST_MINOR is newer than this SDK");
+
 namespace moat::sdk {
 
 // What the host offers a plugin instance: logging routed into the host's
@@ -293,7 +304,7 @@ struct Adapter {
     moat_plugin_descriptor d{};
     d.struct_size = sizeof(moat_plugin_descriptor);
     d.abi_major = MOAT_ABI_MAJOR;
-    d.abi_minor = MOAT_ABI_MINOR;
+    d.abi_minor = MOAT_PLUGIN_MIN_HOST_MINOR;
     d.id = id;
     d.version = version;
     d.description = description;

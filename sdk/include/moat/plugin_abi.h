@@ -9,7 +9,8 @@
  * a pointer to a static descriptor. The host checks the descriptor before it
  * calls anything else in it:
  *   - struct_size >= MOAT_DESCRIPTOR_MIN_SIZE (the fields of ABI 1.0),
- *   - abi_major == MOAT_ABI_MAJOR, abi_minor <= the host's MOAT_ABI_MINOR,
+ *   - abi_major == MOAT_ABI_MAJOR, abi_minor <= the host's MOAT_ABI_MINOR
+ *     (abi_minor is the oldest host minor the plugin needs, see below),
  *   - id matches [a-z0-9][a-z0-9-]* and is unique among loaded plugins,
  *   - every required function (create, destroy, free_string, describe, probe)
  *     is non-NULL.
@@ -17,7 +18,13 @@
  * libvirt driver-table rule), and the host reports it as such.
  *
  * Growth rule: fields are only ever appended (minor bump). The host reads a
- * field only when struct_size covers it (MOAT_DESCRIPTOR_HAS).
+ * field only when struct_size covers it (MOAT_DESCRIPTOR_HAS), and an older
+ * host never reads past the fields it knows, so every 1.x descriptor is safe
+ * for every 1.x host. abi_minor therefore says which host a plugin *needs*,
+ * not which SDK built it: every slot added since 1.0 is optional, so the C++
+ * SDK sets 0 unless the plugin asks for more (MOAT_PLUGIN_MIN_HOST_MINOR in
+ * plugin.hpp), and building against a newer SDK never raises it. build_info
+ * names the SDK.
  */
 #ifndef MOAT_PLUGIN_ABI_H
 #define MOAT_PLUGIN_ABI_H
