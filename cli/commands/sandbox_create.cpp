@@ -34,6 +34,8 @@ SandboxSpec spec_from(Context& ctx) {
   for (const auto& v : option_values(ctx, "bind")) spec.mounts.push_back(parse_bind(v, kHelpFor));
   for (const auto& v : option_values(ctx, "volume")) spec.mounts.push_back(parse_volume(v, kHelpFor));
   spec.dind = flag(ctx, "dind");
+  // After '--', as with docker run: the main process instead of the keep-alive.
+  spec.command = ctx.args("cmd");
   return spec;
 }
 
@@ -89,9 +91,16 @@ Command sandbox_create() {
           "of it is left behind. Everything is labelled moat.managed=true. Exits 65 for\n"
           "rejected input (the line names the policy key that allows it), 66 for a missing\n"
           "image, 69 for an unknown runtime or when the runtime or the engine is\n"
-          "unavailable, 130 when interrupted.",
+          "unavailable, 130 when interrupted.\n"
+          "A command after '--' is the sandbox's main process (the image's entrypoint\n"
+          "applies), as with docker run; without one the sandbox runs a keep-alive\n"
+          "that exits on SIGTERM, for exec.",
       .options = options,
-      .positionals = {sandbox_name_positional()},
+      .positionals = {sandbox_name_positional(),
+                      {.name = "cmd",
+                       .description = "the main process and its arguments, after '--' (default: a keep-alive)",
+                       .required = false,
+                       .repeatable = true}},
       .run = run,
   };
 }

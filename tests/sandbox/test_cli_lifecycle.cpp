@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 using namespace moat::sandbox_test;
 using json = nlohmann::json;
@@ -147,6 +150,33 @@ TEST(CliImages, PrepareBaseIsCachedAndUnknownIsAUsageError) {
   auto bad = run_moat({"image", "prepare", "nope"});
   EXPECT_EQ(bad.exit_code, 64);
   EXPECT_NE(bad.err.find("unknown image 'nope'"), std::string::npos) << bad.err;
+}
+
+// The main process after '--', as with docker run: it runs instead of the
+// keep-alive, and its output is the sandbox's log.
+TEST(CliCreate, TheCommandAfterTheDashesIsTheMainProcess) {
+  ensure_base_image();
+  const std::string name = unique_name("main-cmd");
+  Cleanup cleanup(name);
+  std::vector<std::string> args = {"sandbox", "create", name, "--runtime", "runc", "--image", kBaseImage, "--start"};
+  for (const auto& a : run_label()) args.push_back(a);
+  for (const char* a : {"--", "sh", "-c", "echo main says $0; sleep 600", "hello"}) args.emplace_back(a);
+  auto created = run_moat(args);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(sandbox_doc(name)["running"], true);
+  std::string log;
+  for (int i = 0; i < 50 && log.find("main says hello") == std::string::npos; ++i) {
+    log = run_moat({"sandbox", "logs", name}).out;
+    if (log.find("main says hello") == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(log.find("main says hello"), std::string::npos) << log;
+  // The keep-alive prints moat-ready; a main process of the user's does not.
+  EXPECT_EQ(log.find("moat-ready"), std::string::npos) << log;
+  // PID 1 is the user's process (busybox sh execs its last command).
+  auto ps = run_moat({"sandbox", "exec", name, "--", "cat", "/proc/1/cmdline"});
+  std::replace(ps.out.begin(), ps.out.end(), '\0', ' ');
+  EXPECT_EQ(ps.out, "sleep 600 ");
+  EXPECT_EQ(run_moat({"sandbox", "rm", name}).exit_code, 0);
 }
 
 }  // namespace
