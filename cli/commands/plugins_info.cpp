@@ -5,6 +5,7 @@
 #include "../exit_code.hpp"
 #include "plugin_views.hpp"
 
+#include <moat/core/declared_fields.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/error.hpp>
 
@@ -48,6 +49,7 @@ int run(Context& ctx) {
     nlohmann::json p = *record;
     p["capabilities"] = caps ? nlohmann::json(*caps) : nlohmann::json(nullptr);
     p["capabilities_error"] = caps_error;
+    p["spec_fields"] = caps ? nlohmann::json(core::honoured_spec_fields(*caps)) : nlohmann::json(nullptr);
     out.document({{"plugin", p}});
   } else if (!out.quiet()) {
     Table t;
@@ -67,6 +69,8 @@ int run(Context& ctx) {
       t.add_row({"bind mounts:", yes_no(caps->bind_mounts)});
       t.add_row({"dynamic networking:", yes_no(caps->dynamic_networking)});
       t.add_row({"unprivileged:", yes_no(caps->unprivileged)});
+      t.add_row({"spec fields:", joined(core::honoured_spec_fields(*caps), "none") +
+                                     (caps->spec_fields ? "" : " (declares none: the fields of ABI 1.0)")});
       for (const auto& n : caps->notes) t.add_row({"note:", n});
     } else {
       t.add_row({"capabilities:", Cell("unknown: " + caps_error, Style::bad)});

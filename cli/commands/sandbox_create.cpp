@@ -5,6 +5,7 @@
 #include "../context.hpp"
 #include "../exit_code.hpp"
 #include "../usage_error.hpp"
+#include "create_flags.hpp"
 #include "sandbox_support.hpp"
 
 #include <moat/core/sandbox_service.hpp>
@@ -36,6 +37,17 @@ SandboxSpec spec_from(Context& ctx) {
   spec.dind = flag(ctx, "dind");
   // After '--', as with docker run: the main process instead of the keep-alive.
   spec.command = ctx.args("cmd");
+  // --entrypoint "" is given but empty: it clears the image's entrypoint.
+  if (ctx.vars().count("entrypoint") != 0U) {
+    const std::string entrypoint = option_value(ctx, "entrypoint");
+    spec.entrypoint = entrypoint.empty() ? std::vector<std::string>{} : std::vector<std::string>{entrypoint};
+  }
+  if (auto v = option_value(ctx, "cpus"); !v.empty()) spec.limits.cpus = parse_cpus(v, kHelpFor);
+  if (auto v = option_value(ctx, "memory"); !v.empty())
+    spec.limits.memory_bytes = parse_memory_size(v, "--memory", kHelpFor);
+  if (auto v = option_value(ctx, "pids-limit"); !v.empty()) spec.limits.pids = parse_count(v, "--pids-limit", kHelpFor);
+  spec.restart = option_value(ctx, "restart");
+  for (const auto& v : option_values(ctx, "publish")) spec.ports.push_back(parse_publish(v, kHelpFor));
   return spec;
 }
 
@@ -71,6 +83,17 @@ void options(po::options_description& d) {
     ("label", po::value<std::vector<std::string>>()->value_name("K=V")->composing(),
        "label on the sandbox (repeatable; moat.* labels are moat's)")
     ("dind", po::bool_switch(), "run Docker inside the sandbox")
+    ("entrypoint", po::value<std::string>()->value_name("CMD"),
+       "replace the image's entrypoint (\"\" clears it); the command after '--' is its arguments")
+    ("cpus", po::value<std::string>()->value_name("N"), "CPU limit, e.g. 1.5")
+    ("memory,m", po::value<std::string>()->value_name("SIZE"),
+       "memory limit, swap included, e.g. 512m or 1g; past it the kernel kills")
+    ("pids-limit", po::value<std::string>()->value_name("N"), "most processes and threads at once")
+    ("restart", po::value<std::string>()->value_name("POLICY"),
+       "no (default), always, unless-stopped or on-failure[:N]")
+    ("publish,p", po::value<std::vector<std::string>>()->value_name("PORT")->composing(),
+       "publish a port: [IP:][HOST_PORT:]PORT[/tcp|udp|sctp]; without HOST_PORT the engine picks one "
+       "(repeatable)")
     ("start", po::bool_switch(), "start it after creating it");
   // clang-format on
 }
@@ -93,8 +116,10 @@ Command sandbox_create() {
           "image, 69 for an unknown runtime or when the runtime or the engine is\n"
           "unavailable, 130 when interrupted.\n"
           "A command after '--' is the sandbox's main process (the image's entrypoint\n"
-          "applies), as with docker run; without one the sandbox runs a keep-alive\n"
-          "that exits on SIGTERM, for exec.",
+          "applies, or --entrypoint's), as with docker run; without either the sandbox\n"
+          "runs a keep-alive that exits on SIGTERM, for exec.\n"
+          "A runtime honours only the fields its plugin declares ('moat plugins info ID'):\n"
+          "--cpus on the host runtime, say, exits 65 rather than be ignored.",
       .options = options,
       .positionals = {sandbox_name_positional(),
                       {.name = "cmd",

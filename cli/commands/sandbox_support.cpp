@@ -6,6 +6,8 @@
 #include <chrono>
 #include <regex>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/program_options/value_semantic.hpp>
 
 namespace moat::cli::commands {
@@ -40,6 +42,15 @@ std::string policy_line(const SandboxInfo& info) {
   return out.empty() ? "default (nothing of the host beyond the safe defaults)" : "allowed " + out;
 }
 
+// "cpus 1.5, memory 256 MiB, pids 100"
+std::string limits_line(const ResourceLimits& l) {
+  std::vector<std::string> parts;
+  if (l.cpus) parts.push_back(fmt::format("cpus {:g}", *l.cpus));
+  if (l.memory_bytes) parts.push_back(fmt::format("memory {:g} MiB", static_cast<double>(*l.memory_bytes) / 1048576.0));
+  if (l.pids) parts.push_back(fmt::format("pids {}", *l.pids));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 }  // namespace
 
 void print_sandbox(Output& out, const SandboxInfo& info) {
@@ -62,6 +73,12 @@ void print_sandbox(Output& out, const SandboxInfo& info) {
     t.add_row({"mount:", m.type + " " + (m.source.empty() ? "-" : m.source) + " -> " + m.target +
                              (m.read_only ? " (read-only)" : "")});
   for (const auto& n : info.networks) t.add_row({"network:", n});
+  if (!info.limits.empty()) t.add_row({"limits:", limits_line(info.limits)});
+  if (!info.restart.empty()) t.add_row({"restart:", info.restart});
+  for (const auto& p : info.ports)
+    t.add_row({"port:", (p.host_ip.empty() ? std::string() : p.host_ip + ":") +
+                            (p.host_port == 0 ? std::string("?") : std::to_string(p.host_port)) + " -> " +
+                            std::to_string(p.container_port) + "/" + p.protocol});
   t.add_row({"policy:", policy_line(info)});
   for (const auto& [k, v] : info.labels)
     if (k != core::kPolicyLabel) t.add_row({"label:", k + "=" + v});

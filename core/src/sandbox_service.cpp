@@ -1,5 +1,7 @@
 #include <moat/core/sandbox_service.hpp>
 
+#include <moat/core/declared_fields.hpp>
+
 #include <moat/support/spec_checks.hpp>
 
 #include <spdlog/spdlog.h>
@@ -154,6 +156,11 @@ RuntimeHandle& SandboxService::runtime(const std::string& id) {
   return *open_.emplace(id, std::move(handle)).first->second;
 }
 
+const Capabilities& SandboxService::capabilities(const std::string& id) {
+  if (auto it = capabilities_.find(id); it != capabilities_.end()) return it->second;
+  return capabilities_.emplace(id, runtime(id).describe()).first->second;
+}
+
 const ProbeResult& SandboxService::availability(const std::string& id) {
   if (auto it = probes_.find(id); it != probes_.end()) return it->second;
   RuntimeHandle& handle = runtime(id);
@@ -188,6 +195,8 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
       !spec.workspace.empty() || !spec.home.empty() ||
       std::any_of(spec.mounts.begin(), spec.mounts.end(), [](const Mount& m) { return m.type == "bind"; });
   const PolicyDecision allowed = check_policy(spec, config_.policy, protected_paths(binds));
+  RuntimeHandle& handle = runtime(spec.runtime);
+  check_declared_fields(spec, capabilities(spec.runtime), spec.runtime);
   spec = with_resolved_bind_paths(std::move(spec));
   spec.labels[kPolicyLabel] = to_json(allowed).dump();
   // The service does the starting (so it can stop between the steps); a
@@ -195,7 +204,6 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   if (!spec.options.is_object()) invalid("options: expected a JSON object");
   spec.options.erase("start");
 
-  RuntimeHandle& handle = runtime(spec.runtime);
   if (verifies(spec.runtime))
     if (const ProbeResult& p = availability(spec.runtime); !p.available)
       throw moat::Error(MOAT_E_UNAVAILABLE, "runtime '" + spec.runtime + "' is not available here: " + p.reason);

@@ -77,6 +77,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
 
   moat::Capabilities describe() {
     moat::Capabilities c;
+    c.spec_fields = spec_fields_honoured();
     c.isolation = "user-space-kernel";
     c.docker_in_docker = true;
     c.persistent_dind = false;
@@ -93,7 +94,10 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
         "--network=none variant (config fallback_runtime, default \"runsc-nonet\"): loopback only",
         "networks attached to a running sandbox are not seen by gVisor's netstack (no dynamic networking)",
         "the KVM platform hangs on nested/virtualised hosts: moat never selects it; set it in runtimeArgs "
-        "yourself"};
+        "yourself",
+        "resource limits cover the whole sandbox, Sentry and Gofer included: a process that reaches the memory or "
+        "pids limit ends the sandbox (not only itself), and a pids limit below about 50 keeps it from starting",
+        "published ports are refused while sandboxes run on the --network=none fallback: nothing could reach them"};
     if (auto chosen = chosen_runtime(); chosen && *chosen != engine_runtime())
       c.notes.push_back("on this host sandboxes run on '" + *chosen + "' (loopback only, as probed)");
     return c;
@@ -187,6 +191,11 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
   }
 
   void shape_container(const moat::SandboxSpec& spec, moat::engine::ContainerPlan& plan) override {
+    if (!spec.ports.empty() && !fallback_.empty() && plan.engine_runtime == fallback_)
+      throw moat::Error(MOAT_E_UNAVAILABLE,
+                        "ports: on this host gVisor sandboxes run on '" + fallback_ +
+                            "' (--network=none, loopback only), so a published port would reach nothing; publish "
+                            "ports on another runtime, or install a runsc from 2024-08 or later");
     if (plan.dind == DindMode::off) return;
     // gVisor's documented recipe: all capabilities (SYS_RESOURCE is outside
     // the bounding set on some hosts) and a tmpfs /var/lib/docker, since

@@ -79,6 +79,9 @@ class HostRuntime {
                "other binds, volumes, read-only mounts, networks and Docker-in-Docker are unsupported",
                "exec maps a workdir of /workspace[/...] and the home path onto the sandbox's directories; argv is "
                "passed as is"};
+    // What it does not list (hostname, mounts, command, dind, and every
+    // limit, restart policy and port) the host refuses before this plugin sees it.
+    c.spec_fields = {"user", "env", "labels", "network", "workspace", "home", "options"};
     return c;
   }
 

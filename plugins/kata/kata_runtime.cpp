@@ -57,6 +57,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
 
   moat::Capabilities describe() {
     moat::Capabilities c;
+    c.spec_fields = spec_fields_honoured();
     c.isolation = "vm";
     c.docker_in_docker = false;
     c.persistent_dind = false;

@@ -18,6 +18,7 @@ class RuncRuntime : public moat::engine::DockerRuntime {
 
   moat::Capabilities describe() {
     moat::Capabilities c;
+    c.spec_fields = spec_fields_honoured();
     c.isolation = "namespaces";
     c.docker_in_docker = true;
     c.persistent_dind = true;

@@ -114,6 +114,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
 
   moat::Capabilities describe() {
     moat::Capabilities c;
+    c.spec_fields = spec_fields_honoured();
     c.isolation = "user-namespace";
     c.docker_in_docker = true;
     c.persistent_dind = true;

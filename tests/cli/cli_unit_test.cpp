@@ -1,12 +1,14 @@
 // In-process tests of the CLI's parts: command lookup, tables, exit codes,
 // search paths.
 #include "command_finder.hpp"
+#include "commands/create_flags.hpp"
 #include "commands/registry.hpp"
 #include "exit_code.hpp"
 #include "global_options.hpp"
 #include "help.hpp"
 #include "paths.hpp"
 #include "table.hpp"
+#include "usage_error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -170,3 +172,49 @@ TEST(Paths, CacheFileFollowsXdg) {
 }
 
 }  // namespace
+
+// ---- sandbox create's docker-run-style values -----------------------------------
+
+TEST(CreateFlags, MemorySizesAsDockerRunReadsThem) {
+  using moat::cli::commands::parse_memory_size;
+  EXPECT_EQ(parse_memory_size("268435456", "--memory", ""), 268435456);
+  EXPECT_EQ(parse_memory_size("512m", "--memory", ""), 512LL << 20);
+  EXPECT_EQ(parse_memory_size("512MiB", "--memory", ""), 512LL << 20);
+  EXPECT_EQ(parse_memory_size("1.5g", "--memory", ""), 3LL << 29);
+  EXPECT_EQ(parse_memory_size("64k", "--memory", ""), 64LL << 10);
+  for (const char* bad : {"", "m", "-1m", "1x", "1.2.3g", "12 mb extra"})
+    EXPECT_THROW(parse_memory_size(bad, "--memory", ""), moat::cli::UsageError) << bad;
+}
+
+TEST(CreateFlags, PublishAsDockerRunReadsIt) {
+  using moat::cli::commands::parse_publish;
+  auto p = parse_publish("8080", "");
+  EXPECT_EQ(p.container_port, 8080);
+  EXPECT_EQ(p.host_port, 0) << "no host port: the engine picks one";
+  EXPECT_EQ(p.host_ip, "");
+  EXPECT_EQ(p.protocol, "tcp");
+  p = parse_publish("80:8080/udp", "");
+  EXPECT_EQ(p.host_port, 80);
+  EXPECT_EQ(p.container_port, 8080);
+  EXPECT_EQ(p.protocol, "udp");
+  p = parse_publish("127.0.0.1::8080", "");
+  EXPECT_EQ(p.host_ip, "127.0.0.1");
+  EXPECT_EQ(p.host_port, 0);
+  p = parse_publish("[::1]:80:8080", "");
+  EXPECT_EQ(p.host_ip, "::1");
+  EXPECT_EQ(p.host_port, 80);
+  EXPECT_EQ(p.container_port, 8080);
+  for (const char* bad : {"", "0", "70000", "a:b:c:d", "8000-8010", "80:", "[::1]8080", "x"})
+    EXPECT_THROW(parse_publish(bad, ""), moat::cli::UsageError) << bad;
+}
+
+TEST(CreateFlags, CpusAndCounts) {
+  using moat::cli::commands::parse_count;
+  using moat::cli::commands::parse_cpus;
+  EXPECT_EQ(parse_cpus("1.5", ""), 1.5);
+  EXPECT_EQ(parse_cpus(".5", ""), 0.5);
+  EXPECT_EQ(parse_count("100", "--pids-limit", ""), 100);
+  for (const char* bad : {"", "-1", "1,5", "one"}) EXPECT_THROW(parse_cpus(bad, ""), moat::cli::UsageError) << bad;
+  for (const char* bad : {"", "-1", "1.5"})
+    EXPECT_THROW(parse_count(bad, "--pids-limit", ""), moat::cli::UsageError) << bad;
+}

@@ -2,9 +2,13 @@
 // must keep loading and working on this host, in moat's process and in a
 // broker: its descriptor ends at ABI 1.0's reserved slots, so the host must
 // not read the 1.1 operations from it, and it has none of them.
+#include <moat/core/declared_fields.hpp>
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/runtime_handle.hpp>
 
+#include <moat/spec_fields.hpp>
+
+#include "expect_error.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +34,22 @@ TEST_P(Abi10Plugin, LoadsDescribesProbesListsAndRemoves) {
   EXPECT_EQ(h->isolation(), GetParam());
   EXPECT_EQ(h->describe().isolation, "none");
   EXPECT_EQ(h->describe().notes, std::vector<std::string>{"built against the ABI 1.0 header"});
+  // It declares no spec_fields: it is taken to honour ABI 1.0's, and a
+  // request using a 1.1 field is refused before it could be dropped.
+  const Capabilities caps = h->describe();
+  EXPECT_FALSE(caps.spec_fields.has_value());
+  EXPECT_EQ(honoured_spec_fields(caps), abi_1_0_spec_fields());
+  SandboxSpec spec;
+  spec.name = "abi10-box";
+  spec.workspace = "/tmp";
+  EXPECT_NO_THROW(check_declared_fields(spec, caps, "abi-one-oh"));
+  spec.limits.cpus = 1;
+  const auto e = moat::test::expect_error([&] { check_declared_fields(spec, caps, "abi-one-oh"); });
+  EXPECT_EQ(e.status(), MOAT_E_INVALID);
+  EXPECT_EQ(std::string(e.what()),
+            "limits.cpus: runtime 'abi-one-oh' does not honour this field (its plugin predates ABI 1.1 and declares "
+            "no spec_fields); leave it out, or choose a runtime that lists it ('moat plugins info abi-one-oh' shows "
+            "what it honours)");
   const auto p = h->probe();
   EXPECT_TRUE(p.available);
   EXPECT_EQ(p.version, "1.0-fixture");

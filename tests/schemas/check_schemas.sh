@@ -122,9 +122,14 @@ available=$("$moat" runtimes -q 2>/dev/null)
 engine_runtime=runc
 grep -qx runc <<<"$available" || engine_runtime=$(grep -vx host <<<"$available" | head -n 1)
 created=()
+# Limits, a restart policy and (where the runtime networks) a published
+# port, so the documents carry ABI 1.1's fields too.
+abi_1_1=(--memory 64m --cpus 1 --pids-limit 200 --restart unless-stopped)
+[ "$engine_runtime" = runc ] && abi_1_1+=(--publish 127.0.0.1::8080)
 if [ -n "$engine_runtime" ]; then
   if check sandbox.schema.json "moat sandbox create --start ($engine_runtime)" 0 -- sandbox create "$sandbox" \
-    --runtime "$engine_runtime" --image moat/base:busybox --label "moat.run-id=$run_id" --start -o json; then
+    --runtime "$engine_runtime" --image moat/base:busybox --label "moat.run-id=$run_id" "${abi_1_1[@]}" --start \
+    -o json; then
     created+=("$sandbox")
   fi
 else

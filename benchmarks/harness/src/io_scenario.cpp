@@ -8,6 +8,7 @@
 // (untimed by fio), runs for runtime= seconds (time_based) and unlinks it.
 // Recorded: sequential jobs -> bandwidth (MiB/s), random and fsync jobs ->
 // IOPS, both as fio reports them for the measured phase.
+#include <moat/core/declared_fields.hpp>
 #include <moat/error.hpp>
 #include <moat/harness/fio.hpp>
 #include <moat/harness/sandbox_ops.hpp>
@@ -43,14 +44,24 @@ class IoUnit : public ScenarioUnit {
     copy_workload(env_.identity().workloads_dir, "fio", ws / "fio");
     SandboxSpec spec = env_.spec(env_.sandbox_name(kScenario, runtime_), runtime_, settings_.image);
     spec.workspace = ws.string();
-    const bool wants_volume =
+    bool wants_volume =
         std::find(settings_.locations.begin(), settings_.locations.end(), "volume") != settings_.locations.end();
+    // A runtime that does not declare mounts (host) would have the request
+    // refused: it measures the other locations.
+    const auto honoured = core::honoured_spec_fields(env_.service().capabilities(runtime_));
+    if (wants_volume && std::find(honoured.begin(), honoured.end(), "mounts") == honoured.end()) {
+      wants_volume = false;
+      for (const auto& job : settings_.jobs)
+        env_.recorder().unsupported(
+            runtime_, kScenario, metric_name(job, "volume"),
+            "no engine volumes on this runtime: runtime '" + runtime_ + "' does not honour the spec field 'mounts'");
+    }
     if (wants_volume) spec.mounts.push_back(Mount{"volume", volume_name(spec.name), kVolumeTarget, false});
     try {
       box_.emplace(env_, spec);
     } catch (const moat::Error& e) {
       if (e.status() != MOAT_E_UNSUPPORTED || !wants_volume) throw;
-      // A runtime without volumes (host) still measures the other locations.
+      // A runtime that takes mounts but no volumes still measures the other locations.
       for (const auto& job : settings_.jobs)
         env_.recorder().unsupported(runtime_, kScenario, metric_name(job, "volume"),
                                     std::string("no engine volumes on this runtime: ") + e.what());

@@ -37,6 +37,11 @@ struct Capabilities {
   bool dynamic_networking = false;  // networks can be attached to a running sandbox
   bool unprivileged = false;        // works without privileged mode
   std::vector<std::string> notes;   // caveats worth showing a user
+  // ABI 1.1: the SandboxSpec fields the plugin honours (names in
+  // moat/spec_fields.hpp). The host refuses a request that sets a field the
+  // chosen plugin does not declare, rather than let it be dropped silently.
+  // Unset (a plugin built before 1.1): the fields of ABI 1.0.
+  std::optional<std::vector<std::string>> spec_fields;
 };
 
 struct ProbeResult {
@@ -54,6 +59,24 @@ struct Mount {
   bool read_only = false;
 };
 
+// Resource limits (ABI 1.1). Unset = no limit beyond the backend's own.
+struct ResourceLimits {
+  std::optional<double> cpus;                // CPU time per second, in CPUs (1.5 = one and a half)
+  std::optional<std::int64_t> memory_bytes;  // hard limit, swap included: past it the kernel OOM-kills
+  std::optional<std::int64_t> pids;          // processes and threads at once
+
+  [[nodiscard]] bool empty() const { return !cpus && !memory_bytes && !pids; }
+};
+
+// A published port (ABI 1.1): host_ip:host_port on the host reaches
+// container_port inside, as docker run --publish.
+struct PortMapping {
+  std::uint16_t container_port = 0;
+  std::uint16_t host_port = 0;   // 0 = one the engine picks (SandboxInfo says which)
+  std::string host_ip;           // empty = every address of the host
+  std::string protocol = "tcp";  // "tcp", "udp" or "sctp"
+};
+
 struct SandboxSpec {
   std::string name;     // [a-zA-Z0-9][a-zA-Z0-9_.-]*, unique per engine
   std::string runtime;  // plugin id; empty = the configured default
@@ -69,6 +92,13 @@ struct SandboxSpec {
   std::vector<std::string> command;                   // the main process; empty = keep-alive
   bool dind = false;                                  // prepare Docker-in-Docker
   nlohmann::json options = nlohmann::json::object();  // runtime-specific extras
+  // ---- ABI 1.1 (a plugin honours them only when it declares them) ----
+  // Replaces the image's entrypoint, as docker run --entrypoint; an empty
+  // list clears it. `command` then gives its arguments.
+  std::optional<std::vector<std::string>> entrypoint;
+  ResourceLimits limits;
+  std::string restart;  // "no" (empty), "always", "unless-stopped", "on-failure[:N]"
+  std::vector<PortMapping> ports;
 };
 
 struct SandboxInfo {
@@ -82,6 +112,10 @@ struct SandboxInfo {
   std::map<std::string, std::string> labels;
   std::vector<Mount> mounts;
   std::vector<std::string> networks;
+  // ABI 1.1, as the backend applied them (empty when it has none or cannot say).
+  ResourceLimits limits;
+  std::string restart;
+  std::vector<PortMapping> ports;  // with the host port the engine picked
 };
 
 struct ExecRequest {
@@ -147,6 +181,7 @@ inline void to_json(nlohmann::json& j, const Capabilities& c) {
        {"dynamic_networking", c.dynamic_networking},
        {"unprivileged", c.unprivileged},
        {"notes", c.notes}};
+  if (c.spec_fields) j["spec_fields"] = *c.spec_fields;
 }
 inline void from_json(const nlohmann::json& j, Capabilities& c) {
   detail::get_opt(j, "isolation", c.isolation);
@@ -156,6 +191,8 @@ inline void from_json(const nlohmann::json& j, Capabilities& c) {
   detail::get_opt(j, "dynamic_networking", c.dynamic_networking);
   detail::get_opt(j, "unprivileged", c.unprivileged);
   detail::get_opt(j, "notes", c.notes);
+  if (auto it = j.find("spec_fields"); it != j.end() && it->is_array())
+    c.spec_fields = it->get<std::vector<std::string>>();
 }
 
 inline void to_json(nlohmann::json& j, const ProbeResult& p) {
@@ -183,11 +220,45 @@ inline void from_json(const nlohmann::json& j, Mount& m) {
   detail::get_opt(j, "read_only", m.read_only);
 }
 
+// Unset limits are absent from the JSON (not null), so a 1.0 reader sees nothing new.
+inline void to_json(nlohmann::json& j, const ResourceLimits& l) {
+  j = nlohmann::json::object();
+  if (l.cpus) j["cpus"] = *l.cpus;
+  if (l.memory_bytes) j["memory_bytes"] = *l.memory_bytes;
+  if (l.pids) j["pids"] = *l.pids;
+}
+inline void from_json(const nlohmann::json& j, ResourceLimits& l) {
+  if (!j.is_object()) return;
+  if (auto it = j.find("cpus"); it != j.end() && it->is_number()) l.cpus = it->get<double>();
+  if (auto it = j.find("memory_bytes"); it != j.end() && it->is_number_integer())
+    l.memory_bytes = it->get<std::int64_t>();
+  if (auto it = j.find("pids"); it != j.end() && it->is_number_integer()) l.pids = it->get<std::int64_t>();
+}
+
+inline void to_json(nlohmann::json& j, const PortMapping& p) {
+  j = {{"container_port", p.container_port},
+       {"host_port", p.host_port},
+       {"host_ip", p.host_ip},
+       {"protocol", p.protocol}};
+}
+inline void from_json(const nlohmann::json& j, PortMapping& p) {
+  detail::get_opt(j, "container_port", p.container_port);
+  detail::get_opt(j, "host_port", p.host_port);
+  detail::get_opt(j, "host_ip", p.host_ip);
+  detail::get_opt(j, "protocol", p.protocol);
+}
+
 inline void to_json(nlohmann::json& j, const SandboxSpec& s) {
   j = {{"name", s.name},           {"runtime", s.runtime}, {"image", s.image},   {"hostname", s.hostname},
        {"user", s.user},           {"env", s.env},         {"labels", s.labels}, {"network", s.network},
        {"workspace", s.workspace}, {"home", s.home},       {"mounts", s.mounts}, {"command", s.command},
        {"dind", s.dind},           {"options", s.options}};
+  // ABI 1.1 fields only when set: a request a 1.0 plugin could honour looks
+  // to it exactly as before.
+  if (s.entrypoint) j["entrypoint"] = *s.entrypoint;
+  if (!s.limits.empty()) j["limits"] = s.limits;
+  if (!s.restart.empty()) j["restart"] = s.restart;
+  if (!s.ports.empty()) j["ports"] = s.ports;
 }
 inline void from_json(const nlohmann::json& j, SandboxSpec& s) {
   detail::get_opt(j, "name", s.name);
@@ -204,6 +275,11 @@ inline void from_json(const nlohmann::json& j, SandboxSpec& s) {
   detail::get_opt(j, "command", s.command);
   detail::get_opt(j, "dind", s.dind);
   detail::get_opt(j, "options", s.options);
+  if (auto it = j.find("entrypoint"); it != j.end() && it->is_array())
+    s.entrypoint = it->get<std::vector<std::string>>();
+  detail::get_opt(j, "limits", s.limits);
+  detail::get_opt(j, "restart", s.restart);
+  detail::get_opt(j, "ports", s.ports);
 }
 
 inline void to_json(nlohmann::json& j, const SandboxInfo& s) {
@@ -212,6 +288,9 @@ inline void to_json(nlohmann::json& j, const SandboxInfo& s) {
        {"image", s.image},     {"state", s.state},
        {"running", s.running}, {"labels", s.labels},
        {"mounts", s.mounts},   {"networks", s.networks}};
+  if (!s.limits.empty()) j["limits"] = s.limits;
+  if (!s.restart.empty()) j["restart"] = s.restart;
+  if (!s.ports.empty()) j["ports"] = s.ports;
 }
 inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
   detail::get_opt(j, "name", s.name);
@@ -224,6 +303,9 @@ inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
   detail::get_opt(j, "labels", s.labels);
   detail::get_opt(j, "mounts", s.mounts);
   detail::get_opt(j, "networks", s.networks);
+  detail::get_opt(j, "limits", s.limits);
+  detail::get_opt(j, "restart", s.restart);
+  detail::get_opt(j, "ports", s.ports);
 }
 
 inline void to_json(nlohmann::json& j, const ExecRequest& r) {

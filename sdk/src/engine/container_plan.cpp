@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <set>
 
 namespace moat::engine {
@@ -29,6 +30,37 @@ const std::vector<std::string> kKeepAlive = {
 // Labels moat sets itself; a spec may repeat them only with the same value.
 const std::set<std::string> kReservedLabels = {kManagedLabel,       kRuntimeLabel, kNameLabel, kSandboxLabel,
                                                kEngineRuntimeLabel, kDindLabel,    kProbeLabel};
+
+// "on-failure:3" -> {"Name": "on-failure", "MaximumRetryCount": 3}; the
+// syntax was checked with the spec.
+json restart_policy(const std::string& restart) {
+  if (restart.empty()) return {{"Name", "no"}};
+  const auto colon = restart.find(':');
+  if (colon == std::string::npos) return {{"Name", restart}};
+  return {{"Name", restart.substr(0, colon)}, {"MaximumRetryCount", std::stoi(restart.substr(colon + 1))}};
+}
+
+void add_limits(json& host_config, const ResourceLimits& limits) {
+  if (limits.cpus) host_config["NanoCpus"] = std::llround(*limits.cpus * 1e9);
+  if (limits.memory_bytes) {
+    host_config["Memory"] = *limits.memory_bytes;
+    // Swap counts against the limit: a process past it is killed, not swapped.
+    host_config["MemorySwap"] = *limits.memory_bytes;
+  }
+  if (limits.pids) host_config["PidsLimit"] = *limits.pids;
+}
+
+void add_ports(ContainerPlan& plan, const std::vector<PortMapping>& ports) {
+  if (ports.empty()) return;
+  json& exposed = plan.config["ExposedPorts"];
+  json& bindings = plan.host_config()["PortBindings"];
+  for (const PortMapping& p : ports) {
+    const std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+    exposed[key] = json::object();
+    bindings[key].push_back(
+        {{"HostIp", p.host_ip}, {"HostPort", p.host_port == 0 ? std::string() : std::to_string(p.host_port)}});
+  }
+}
 
 }  // namespace
 
@@ -121,7 +153,12 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   // the engine says why not).
   if (!spec.network.starts_with("container:") || !spec.hostname.empty())
     plan.config["Hostname"] = spec.hostname.empty() ? spec.name : spec.hostname;
-  if (spec.command.empty()) {
+  if (spec.entrypoint) {
+    // As docker run --entrypoint: the image's Cmd no longer applies, and an
+    // empty entrypoint is sent as [""], the engine's way to clear it.
+    plan.config["Entrypoint"] = spec.entrypoint->empty() ? json::array({""}) : json(*spec.entrypoint);
+    plan.config["Cmd"] = spec.command;
+  } else if (spec.command.empty()) {
     plan.config["Entrypoint"] = kKeepAlive;
   } else {
     plan.config["Cmd"] = spec.command;
@@ -131,8 +168,10 @@ ContainerPlan DockerRuntime::plan_for(const SandboxSpec& spec, const std::string
   plan.config["HostConfig"] = {{"Runtime", rt},
                                {"Privileged", false},
                                {"Init", false},
-                               {"RestartPolicy", {{"Name", "no"}}},
+                               {"RestartPolicy", restart_policy(spec.restart)},
                                {"Mounts", json::array()}};
+  add_limits(plan.host_config(), spec.limits);
+  add_ports(plan, spec.ports);
   if (!spec.network.empty()) plan.host_config()["NetworkMode"] = spec.network;
   // options.pid / options.ipc: "host" shares the host's namespace (the host's
   // policy has allowed it before a plugin sees the spec); nothing else is

@@ -588,6 +588,21 @@ std::string DockerClient::Impl::kill_exec(DockerClient& client, const std::strin
   return "its processes were killed";
 }
 
+namespace {
+
+constexpr auto kContainerWatchInterval = std::chrono::seconds(1);
+
+// Empty while the container runs; else what ended it, for a person.
+std::string why_container_ended(const json& inspect) {
+  const json& state = member(inspect, "State");
+  if (bool_at(state, "Running", true)) return {};
+  if (bool_at(state, "OOMKilled", false)) return "the kernel killed for going past its memory limit (OOMKilled)";
+  const json& code = member(state, "ExitCode");
+  return "stopped (exit code " + (code.is_number_integer() ? std::to_string(code.get<int>()) : std::string("?")) + ")";
+}
+
+}  // namespace
+
 void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, const json& create,
                                   Clock::time_point deadline, std::chrono::milliseconds timeout, bool cancellable,
                                   const std::string& what, ExecRun& run) {
@@ -605,15 +620,34 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
   StreamDemux demux([&sink](StreamKind kind, std::string_view piece) { sink.add(kind, piece); });
   const json start = {{"Detach", false}, {"Tty", false}};
   const auto start_request = post(versioned(client, "/exec/" + segment(run.exec_id) + "/start"), &start);
+  // Some runtimes never end an exec's stream when the whole sandbox dies
+  // under it (gVisor's Sentry OOM-killed at a memory or pids limit: docker
+  // exec hangs too). So a user's exec also watches its container, once a
+  // second, and ends when the container has stopped.
+  std::string container_ended;
+  auto next_look = Clock::now() + kContainerWatchInterval;
+  const auto stop_waiting = [&]() -> bool {
+    if (d.options.cancelled && d.options.cancelled()) return true;
+    if (Clock::now() < next_look) return false;
+    next_look = Clock::now() + kContainerWatchInterval;
+    try {
+      container_ended = why_container_ended(client.inspect_container(id));
+    } catch (const moat::Error&) {
+      return false;  // the engine did not answer this once: the deadline still bounds the wait
+    }
+    return !container_ended.empty();
+  };
   try {
     // A dedicated connection: after the hijack it belongs to this stream.
     auto connection = d.open_connection(deadline);
-    if (cancellable) connection->set_cancelled(d.options.cancelled);
+    if (cancellable) connection->set_cancelled(stop_waiting);
     const auto started =
         connection->exchange_hijacked(start_request, deadline, [&demux](std::string_view bytes) { demux.feed(bytes); });
     if (started.status != 101 && started.status != 200) Impl::raise(started, start_request);
     demux.finish();
   } catch (const TransportError& e) {
+    if (!container_ended.empty())
+      throw EngineError(MOAT_E_FAILED, 0, what + " ended with its sandbox, which " + container_ended);
     throw d.translate(e, start_request, timeout);
   } catch (const StreamError& e) {
     throw EngineError(MOAT_E_FAILED, 0, what + ": " + e.what());

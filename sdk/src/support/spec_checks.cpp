@@ -2,10 +2,15 @@
 
 #include <moat/error.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <array>
 #include <filesystem>
 #include <set>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 
 namespace moat::support {
 namespace {
@@ -99,6 +104,46 @@ void check_env_name(const std::string& name, const std::string& field) {
 
 std::string home_target(const std::string& user) { return user.empty() ? "/root" : "/home/" + user; }
 
+void check_limits(const ResourceLimits& limits) {
+  if (limits.cpus && !(*limits.cpus >= 0.01 && *limits.cpus <= 1024))
+    invalid("limits.cpus: " + std::to_string(*limits.cpus) + " is out of range; give 0.01 to 1024 CPUs (e.g. 1.5)");
+  if (limits.memory_bytes && *limits.memory_bytes < kMinMemoryBytes)
+    invalid("limits.memory: " + std::to_string(*limits.memory_bytes) +
+            " bytes is below the 6 MiB a container needs to start; give at least 6m");
+  if (limits.pids && *limits.pids < 1)
+    invalid("limits.pids: " + std::to_string(*limits.pids) + " is not a process count; give 1 or more");
+}
+
+void check_restart_policy(const std::string& policy) {
+  if (policy.empty() || policy == "no" || policy == "always" || policy == "unless-stopped" || policy == "on-failure")
+    return;
+  if (policy.starts_with("on-failure:")) {
+    const std::string n = policy.substr(11);
+    if (!n.empty() && n.size() <= 6 && n.find_first_not_of("0123456789") == std::string::npos) return;
+  }
+  invalid("restart: " + shown(policy) + " is not a restart policy; use no, always, unless-stopped or on-failure[:N]");
+}
+
+void check_ports(const std::vector<PortMapping>& ports) {
+  std::set<std::tuple<std::string, std::uint16_t, std::string>> host_side;
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const PortMapping& p = ports[i];
+    const std::string f = "ports[" + std::to_string(i) + "]";
+    if (p.container_port == 0) invalid(f + ".container_port: give the port inside the sandbox (1-65535)");
+    if (p.protocol != "tcp" && p.protocol != "udp" && p.protocol != "sctp")
+      invalid(f + ".protocol: " + shown(p.protocol) + " is not a protocol; use tcp, udp or sctp");
+    if (!p.host_ip.empty()) {
+      std::array<unsigned char, sizeof(in6_addr)> buf{};
+      const bool ip = inet_pton(AF_INET, p.host_ip.c_str(), buf.data()) == 1 ||
+                      inet_pton(AF_INET6, p.host_ip.c_str(), buf.data()) == 1;
+      if (!ip) invalid(f + ".host_ip: " + shown(p.host_ip) + " is not an IP address (e.g. 127.0.0.1 or ::1)");
+    }
+    if (p.host_port != 0 && !host_side.insert({p.host_ip, p.host_port, p.protocol}).second)
+      invalid(f + ".host_port: " + std::to_string(p.host_port) + "/" + p.protocol +
+              " is published twice; each host port may be used once");
+  }
+}
+
 void check_common_spec(const SandboxSpec& spec) {
   check_sandbox_name(spec.name);
   if (!spec.user.empty()) check_user_name(spec.user);
@@ -133,6 +178,12 @@ void check_common_spec(const SandboxSpec& spec) {
     claim(m.target, f + ".target");
   }
   for (const auto& [k, v] : spec.env) check_env_name(k, "env");
+  check_limits(spec.limits);
+  check_restart_policy(spec.restart);
+  check_ports(spec.ports);
+  if (spec.entrypoint)
+    for (const auto& arg : *spec.entrypoint)
+      if (arg.find('\0') != std::string::npos) invalid("entrypoint: an argument contains a NUL character");
 }
 
 }  // namespace moat::support

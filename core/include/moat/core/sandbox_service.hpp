@@ -62,7 +62,8 @@ class SandboxService {
   void skip_cross_runtime_name_check() { cross_runtime_name_check_ = false; }
 
   // Resolves the runtime, applies the host policy (validate_spec, then
-  // check_policy: what it allowed is recorded in the kPolicyLabel), checks the runtime is
+  // check_policy: what it allowed is recorded in the kPolicyLabel), refuses
+  // a field the runtime does not declare (check_declared_fields), checks the runtime is
   // available (its probe(), once per service and runtime, unless the
   // runtime's configuration section says "verify": false - the diagnostic
   // switch that also makes the sysbox plugin skip its own checks), creates,
@@ -89,6 +90,8 @@ class SandboxService {
   // (its plugin failed to load: the plugin's reason), or the plugin's create()
   // error.
   RuntimeHandle& runtime(const std::string& id);
+  // The runtime's describe(), asked once per service.
+  const Capabilities& capabilities(const std::string& id);
   // The runtime's probe(), run once per service; a plugin whose probe throws
   // is reported unavailable with that error.
   const ProbeResult& availability(const std::string& id);
@@ -120,6 +123,7 @@ class SandboxService {
   std::function<bool()> cancelled_;
   std::map<std::string, std::unique_ptr<RuntimeHandle>, std::less<>> open_;
   std::map<std::string, ProbeResult, std::less<>> probes_;
+  std::map<std::string, Capabilities, std::less<>> capabilities_;
   std::map<std::string, std::string, std::less<>> owners_;  // sandbox name -> runtime id, found this session
   CreationJournal journal_{CreationJournal::default_dir()};
   std::optional<std::vector<std::filesystem::path>> protected_paths_;

@@ -54,6 +54,7 @@
 #include <moat/engine/docker_client.hpp>
 #include <moat/model.hpp>
 #include <moat/plugin.hpp>
+#include <moat/spec_fields.hpp>
 
 #include <chrono>
 #include <map>
@@ -106,6 +107,11 @@ class DockerRuntime {
   void remove_managed(const ManagedObject& object);
 
  protected:
+  // The SandboxSpec fields plan_for() maps onto the engine's create body:
+  // every one. A subclass lists these in describe()'s spec_fields, less any
+  // its backend cannot honour.
+  static std::vector<std::string> spec_fields_honoured() { return all_spec_fields(); }
+
   // ---- hooks ----
   // The engine runtime for this sandbox: options.engine_runtime, else engine_runtime().
   virtual std::string engine_runtime_for(const SandboxSpec& spec);

@@ -5,6 +5,7 @@
 // moat error at the caller instead of "[json.exception.type_error.306] ...".
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,12 @@ inline const nlohmann::json& member(const nlohmann::json& j, const char* key) {
 inline std::string string_at(const nlohmann::json& j, const char* key) {
   const nlohmann::json& v = member(j, key);
   return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+// Member `key` as an integer; `fallback` when absent or not an integer.
+inline std::int64_t int_at(const nlohmann::json& j, const char* key, std::int64_t fallback = 0) {
+  const nlohmann::json& v = member(j, key);
+  return v.is_number_integer() ? v.get<std::int64_t>() : fallback;
 }
 
 inline bool bool_at(const nlohmann::json& j, const char* key, bool fallback) {

@@ -6,8 +6,10 @@
 
 #include <moat/model.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace moat::support {
 
@@ -38,9 +40,22 @@ void check_env_name(const std::string& name, const std::string& field);
 // Where the home directory is mounted: /home/<user>, or /root when user is empty.
 std::string home_target(const std::string& user);
 
+// The smallest memory limit a container starts with (Docker's own floor).
+inline constexpr std::int64_t kMinMemoryBytes = 6LL * 1024 * 1024;
+
+// Limits in range: cpus 0.01-1024, memory >= kMinMemoryBytes, pids >= 1.
+void check_limits(const ResourceLimits& limits);
+
+// "", "no", "always", "unless-stopped", "on-failure" or "on-failure:N".
+void check_restart_policy(const std::string& policy);
+
+// Each port has a container port and a known protocol, a host_ip that is an
+// IP address, and no host port/protocol is published twice.
+void check_ports(const std::vector<PortMapping>& ports);
+
 // Runs the checks above that apply to every runtime: name, user, workspace,
-// home, each mount (type, source, target), env names, and that no two mounts
-// share a target. Host paths must exist.
+// home, each mount (type, source, target), env names, that no two mounts
+// share a target, limits, restart policy and ports. Host paths must exist.
 void check_common_spec(const SandboxSpec& spec);
 
 }  // namespace moat::support
