@@ -18,6 +18,7 @@ enum class ExitCode : int {
   no_permission = 77,  // EX_NOPERM: not allowed (unsafe plugin file, unreadable config)
   config = 78,         // EX_CONFIG: the configuration is malformed or mistyped
   interrupted = 130,   // stopped early by SIGINT/SIGTERM (the shell convention 128 + SIGINT)
+  reader_gone = 141,   // the output's reader went away (128 + SIGPIPE, as a shell reports it)
 };
 
 constexpr int to_int(ExitCode c) noexcept { return static_cast<int>(c); }

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     std::cout.flush();
     // A closed or full stdout (`moat ... | head -0`, disk full) is a failure
     // the exit code must show.
-    if (!std::cout) {
+    // A reader that went away on purpose (| head) was already told by the exit code.
+    if (!std::cout && rc != moat::cli::to_int(moat::cli::ExitCode::reader_gone)) {
       std::fputs("moat: cannot write the output\n", stderr);
       return rc == 0 ? moat::cli::to_int(moat::cli::ExitCode::failed) : rc;
     }

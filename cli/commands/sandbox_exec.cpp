@@ -6,8 +6,10 @@
 #include "../exit_code.hpp"
 #include "../usage_error.hpp"
 #include "sandbox_support.hpp"
+#include "streamed_output.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include <boost/program_options/value_semantic.hpp>
 
@@ -32,16 +34,28 @@ int run(Context& ctx) {
 
   auto service = make_sandbox_service(ctx);
   ExecResult r;
+  // The command's bytes as they are: no table, no sanitizing. Streamed as
+  // they come when the runtime can (ABI 1.1), so no output is ever held whole.
+  const bool stream = !ctx.out().json() && service->owner(request.name).supports("sandbox_exec_stream");
+  std::optional<StreamedOutput> streamed;
   try {
-    r = service->exec(request);
+    if (stream) {
+      streamed.emplace(ctx);
+      r = service->exec_stream(request, streamed->sink());
+    } else {
+      r = service->exec(request);
+    }
   } catch (const core::Cancelled& e) {
     ctx.err() << "moat: " << e.what() << '\n';
     return to_int(ExitCode::interrupted);
+  } catch (const moat::Error&) {
+    if (streamed && streamed->reader_gone()) return to_int(ExitCode::reader_gone);
+    throw;
   }
+  if (streamed && streamed->reader_gone()) return to_int(ExitCode::reader_gone);
   if (ctx.out().json()) {
     ctx.out().document(nlohmann::json(r));
-  } else {
-    // The command's bytes as they are: no table, no sanitizing.
+  } else if (!stream) {
     ctx.out_stream() << r.stdout_data << std::flush;
     ctx.err() << r.stderr_data << std::flush;
   }
@@ -76,9 +90,13 @@ Command sandbox_exec() {
           "and still exits with the command's code. Failures of moat itself use the\n"
           "usual codes (66: no such sandbox, 75: --timeout passed, 130: interrupted).\n"
           "When --timeout passes or moat is interrupted, the processes the command\n"
-          "started in the sandbox are killed. Each output stream is kept up to a cap\n"
-          "(64 MiB by default, the plugin's engine.max_output_bytes); past it the\n"
-          "output is cut and moat warns on stderr (-o json: \"truncated\": true).",
+          "started in the sandbox are killed. The output is streamed as it comes on\n"
+          "every runtime whose plugin can (all Docker-backed ones: 'moat plugins info ID'\n"
+          "lists sandbox_exec_stream); when the reader goes away (| head) the command\n"
+          "is killed and moat exits 141. Otherwise, and with -o json, each output\n"
+          "stream is kept up to a cap (64 MiB by default, the plugin's\n"
+          "engine.max_output_bytes); past it the output is cut and moat warns on stderr\n"
+          "(-o json: \"truncated\": true).",
       .options = options,
       .positionals = {sandbox_name_positional(),
                       {.name = "cmd",

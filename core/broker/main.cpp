@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -117,17 +118,39 @@ std::string message_json(const std::string& text) {
   return nlohmann::json{{"message", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A streaming operation's output, as 'O' frames; refused once moat said stop.
+extern "C" int send_output(void*, int stream, const char* data, size_t size) {
+  if (g_cancelled.load()) return 1;
+  try {
+    for (std::size_t done = 0; done < size;) {
+      const std::size_t n = std::min(size - done, broker::kMaxOutputFrame);
+      g_channel.send('O', stream, std::string_view(data + done, n));
+      done += n;
+    }
+  } catch (...) {
+    return 1;
+  }
+  return 0;
+}
+
 // Runs one operation of the instance and sends its answer.
 void serve(const moat_plugin_descriptor& d, moat_plugin* instance, const std::string& op, const std::string& body) {
+  const bool streaming = op == "sandbox_exec_stream" || op == "sandbox_logs_stream";
   moat_op_fn fn = op == "describe" ? d.describe : op == "probe" ? d.probe : moat::core::operation_slot(d, op);
-  if (fn == nullptr) {
+  const moat_stream_op_fn stream_fn = streaming ? moat::core::stream_slot(d, op) : nullptr;
+  if (streaming ? stream_fn == nullptr : fn == nullptr) {
     g_channel.send('A', MOAT_E_UNSUPPORTED, "");
     return;
   }
   char* raw = nullptr;
   int status = MOAT_OK;
   try {
-    status = moat::core::call_operation(fn, instance, body.c_str(), &raw);
+    if (streaming) {
+      const moat_output_sink sink{sizeof(moat_output_sink), nullptr, &send_output};
+      status = moat::core::call_stream_operation(stream_fn, instance, body.c_str(), &sink, &raw);
+    } else {
+      status = moat::core::call_operation(fn, instance, body.c_str(), &raw);
+    }
   } catch (const std::exception& e) {
     g_channel.send('A', MOAT_E_INTERNAL,
                    message_json(fmt::format("plugin '{}' let an exception escape from {} (a plugin bug): {}", d.id, op,
@@ -211,7 +234,8 @@ int main(int argc, char** argv) {
   g_channel.send('A', MOAT_OK, "");
 
   while (requests.next(header, body)) {
-    if (header.cancelled) g_cancelled.store(true);
+    // Per request: a stop for one streaming exec (SIGUSR1) is not one for the next call.
+    g_cancelled.store(header.cancelled);
     serve(d, instance, header.op, body);
   }
   try {

@@ -94,6 +94,17 @@ PluginAnswer BrokerConnection::call(std::string_view op, const std::string& requ
   return exchange(op, request, deadline);
 }
 
+PluginAnswer BrokerConnection::call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
+                                              std::chrono::milliseconds deadline) {
+  sink_ = &sink;
+  sink_stopped_ = false;
+  struct Reset {
+    const StreamSink*& sink;
+    ~Reset() { sink = nullptr; }
+  } reset{sink_};
+  return exchange(op, request, deadline);
+}
+
 PluginAnswer BrokerConnection::exchange(std::string_view op, const std::string& request,
                                         std::chrono::milliseconds deadline) {
   if (!lost_.empty()) throw Error(MOAT_E_UNAVAILABLE, lost_);
@@ -148,7 +159,8 @@ std::optional<PluginAnswer> BrokerConnection::take_answer(std::string_view op) {
     // never held in moat's memory.
     if (header->kind == 'A' && header->length > context_.max_answer_bytes)
       lose(MOAT_E_INTERNAL, answer_too_big_message(context_.plugin_id, op, context_.max_answer_bytes));
-    if (header->kind == 'L' && header->length > kMaxLogFrame)
+    if ((header->kind == 'L' && header->length > kMaxLogFrame) ||
+        (header->kind == 'O' && (header->length > broker::kMaxOutputFrame || sink_ == nullptr)))
       lose(MOAT_E_INTERNAL, fmt::format("the broker of plugin '{}' broke the protocol in {}", context_.plugin_id, op));
     const std::size_t body_at = eol + 1;
     if (inbox_.size() - body_at < header->length) {
@@ -158,6 +170,15 @@ std::optional<PluginAnswer> BrokerConnection::take_answer(std::string_view op) {
     std::string body = inbox_.substr(body_at, header->length);
     inbox_.erase(0, body_at + header->length);
     if (header->kind == 'A') return PluginAnswer{header->code, std::move(body)};
+    if (header->kind == 'O') {
+      // The reader stopped (a closed pipe, Ctrl-C): the broker's sink then
+      // refuses more, and the plugin ends the command.
+      if (!sink_stopped_ && !(*sink_)(header->code, body)) {
+        sink_stopped_ = true;
+        ::kill(child_->pid(), SIGUSR1);
+      }
+      continue;
+    }
     if (context_.host != nullptr && context_.host->log != nullptr)
       context_.host->log(context_.host->ctx, header->code, context_.plugin_id.c_str(), body.c_str());
   }

@@ -59,7 +59,7 @@ std::optional<RequestHeader> parse_request_header(std::string_view line) {
 
 std::optional<AnswerHeader> parse_answer_header(std::string_view line) {
   std::string_view kind, code, length;
-  if (!three_words(line, kind, code, length) || (kind != "A" && kind != "L")) return std::nullopt;
+  if (!three_words(line, kind, code, length) || (kind != "A" && kind != "L" && kind != "O")) return std::nullopt;
   AnswerHeader h{kind.front(), 0, 0};
   if (!parse_number(code, h.code) || !parse_number(length, h.length)) return std::nullopt;
   return h;

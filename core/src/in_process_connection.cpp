@@ -33,6 +33,39 @@ moat_op_fn slot_for(const moat_plugin_descriptor& d, std::string_view op) {
   return operation_slot(d, op);
 }
 
+// What the plugin returned, as a PluginAnswer: its string freed by the
+// plugin, and one over the cap refused.
+PluginAnswer answer_of(int status, char* raw, void (*free_string)(char*), std::uint64_t cap, const std::string& id,
+                       const std::string& op) {
+  // The plugin allocated it; only the plugin may free it.
+  const std::unique_ptr<char, void (*)(char*)> owned(raw, free_string);
+  PluginAnswer a{status, {}};
+  if (owned) {
+    const std::size_t n = ::strnlen(owned.get(), cap + 1);
+    if (n > cap) throw Error(MOAT_E_INTERNAL, answer_too_big_message(id, op, cap));
+    a.text.assign(owned.get(), n);
+  }
+  return a;
+}
+
+// Between a streaming call's worker and its caller: the worker may outlive
+// the call when it is abandoned, and then its writes go nowhere.
+struct StreamGate {
+  StreamSink sink;
+  std::atomic<bool> open{true};
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+extern "C" int stream_gate_write(void* ctx, int stream, const char* data, size_t size) {
+  auto* gate = static_cast<StreamGate*>(ctx);
+  if (!gate->open.load() || (gate->cancel != nullptr && gate->cancel->load())) return 1;
+  try {
+    return gate->sink(stream, std::string_view(data, size)) ? 0 : 1;
+  } catch (...) {
+    return 1;  // never an exception through the plugin's C frames
+  }
+}
+
 }  // namespace
 
 InProcessConnection::InProcessConnection(const moat_plugin_descriptor& descriptor, const std::string& config_json,
@@ -78,15 +111,29 @@ PluginAnswer InProcessConnection::call(std::string_view op, const std::string& r
               id = context_.plugin_id, name = std::string(op)]() {
                char* raw = nullptr;
                const int status = call_operation(fn, instance, request.c_str(), &raw);
-               // The plugin allocated it; only the plugin may free it.
-               const std::unique_ptr<char, void (*)(char*)> owned(raw, free_string);
-               PluginAnswer a{status, {}};
-               if (owned) {
-                 const std::size_t n = ::strnlen(owned.get(), cap + 1);
-                 if (n > cap) throw Error(MOAT_E_INTERNAL, answer_too_big_message(id, name, cap));
-                 a.text.assign(owned.get(), n);
-               }
-               return a;
+               return answer_of(status, raw, free_string, cap, id, name);
+             });
+}
+
+PluginAnswer InProcessConnection::call_streaming(std::string_view op, const std::string& request,
+                                                 const StreamSink& sink, std::chrono::milliseconds deadline) {
+  const moat_stream_op_fn fn = stream_slot(descriptor_, op);
+  if (fn == nullptr) return PluginAnswer{MOAT_E_UNSUPPORTED, {}};
+  auto gate = std::make_shared<StreamGate>();
+  gate->sink = sink;
+  gate->cancel = context_.cancel;
+  // However the wait ends, a worker still running writes nowhere after it.
+  struct Close {
+    std::shared_ptr<StreamGate> gate;
+    ~Close() { gate->open.store(false); }
+  } close{gate};
+  return run(op, deadline,
+             [fn, gate, instance = instance_, free_string = descriptor_.free_string, request,
+              cap = context_.max_answer_bytes, id = context_.plugin_id, name = std::string(op)]() {
+               const moat_output_sink c_sink{sizeof(moat_output_sink), gate.get(), &stream_gate_write};
+               char* raw = nullptr;
+               const int status = call_stream_operation(fn, instance, request.c_str(), &c_sink, &raw);
+               return answer_of(status, raw, free_string, cap, id, name);
              });
 }
 

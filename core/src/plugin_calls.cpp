@@ -19,13 +19,25 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 }  // namespace
 
-// The enum check is off here alone: the plugin's return value is taken in as
-// moat_status (the C signature) and copied out as bytes, never used as the enum.
+// The enum check is off in these alone: the plugin's return value is taken in
+// as moat_status (the C signature) and copied out as bytes, never used as the enum.
 #if defined(__clang__) || defined(__GNUC__)
-__attribute__((no_sanitize("enum")))
+#define MOAT_NO_ENUM_CHECK __attribute__((no_sanitize("enum")))
+#else
+#define MOAT_NO_ENUM_CHECK
 #endif
-int call_operation(moat_op_fn fn, moat_plugin* self, const char* request_json, char** response_json) {
+
+MOAT_NO_ENUM_CHECK int call_operation(moat_op_fn fn, moat_plugin* self, const char* request_json,
+                                      char** response_json) {
   const moat_status returned = fn(self, request_json, response_json);
+  std::underlying_type_t<moat_status> code = MOAT_OK;
+  std::memcpy(&code, &returned, sizeof code);
+  return static_cast<int>(code);
+}
+
+MOAT_NO_ENUM_CHECK int call_stream_operation(moat_stream_op_fn fn, moat_plugin* self, const char* request_json,
+                                             const moat_output_sink* sink, char** response_json) {
+  const moat_status returned = fn(self, request_json, sink, response_json);
   std::underlying_type_t<moat_status> code = MOAT_OK;
   std::memcpy(&code, &returned, sizeof code);
   return static_cast<int>(code);
@@ -43,10 +55,14 @@ std::chrono::milliseconds CallDeadlines::for_op(std::string_view op, double exec
   if (op == "describe") return describe;
   if (op == "probe") return probe;
   if (op == "create") return open;
-  if (op == "sandbox_exec" && exec_timeout_s > 0) {
+  const bool exec = op == "sandbox_exec" || op == "sandbox_exec_stream";
+  if (exec && exec_timeout_s > 0) {
     const auto own = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(exec_timeout_s * 1000.0)));
     return own + exec_margin;
   }
+  // A streaming exec without a limit may run as long as its caller reads
+  // (a build, a log tail); Ctrl-C still ends it.
+  if (op == "sandbox_exec_stream") return kUnlimitedStream;
   return lifecycle;
 }
 

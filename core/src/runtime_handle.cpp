@@ -20,7 +20,7 @@ struct OpSlot {
 
 // The optional operations in ABI order. Their names are the descriptor's
 // field names: what `plugins info` lists and errors quote.
-constexpr std::array<OpSlot, 13> kOptionalOps{{
+constexpr std::array<OpSlot, 15> kOptionalOps{{
     {"sandbox_create", offsetof(moat_plugin_descriptor, sandbox_create)},
     {"sandbox_start", offsetof(moat_plugin_descriptor, sandbox_start)},
     {"sandbox_stop", offsetof(moat_plugin_descriptor, sandbox_stop)},
@@ -34,6 +34,8 @@ constexpr std::array<OpSlot, 13> kOptionalOps{{
     {"network_disconnect", offsetof(moat_plugin_descriptor, network_disconnect)},
     {"managed_list", offsetof(moat_plugin_descriptor, managed_list)},
     {"managed_remove", offsetof(moat_plugin_descriptor, managed_remove)},
+    {"sandbox_exec_stream", offsetof(moat_plugin_descriptor, sandbox_exec_stream)},
+    {"sandbox_logs_stream", offsetof(moat_plugin_descriptor, sandbox_logs_stream)},
 }};
 
 // A slot exists only if the plugin's struct_size covers it (older minors
@@ -55,6 +57,21 @@ std::vector<std::string> supported_operations(const moat_plugin_descriptor& d) {
     if (slot_at(d, op.offset) != nullptr) ops.emplace_back(op.name);
   }
   return ops;
+}
+
+moat_stream_op_fn stream_slot(const moat_plugin_descriptor& d, std::string_view op_name) {
+  size_t offset = 0;
+  if (op_name == "sandbox_exec_stream") {
+    offset = offsetof(moat_plugin_descriptor, sandbox_exec_stream);
+  } else if (op_name == "sandbox_logs_stream") {
+    offset = offsetof(moat_plugin_descriptor, sandbox_logs_stream);
+  } else {
+    return nullptr;
+  }
+  if (d.struct_size < offset + sizeof(moat_stream_op_fn)) return nullptr;
+  moat_stream_op_fn fn = nullptr;
+  std::memcpy(&fn, reinterpret_cast<const char*>(&d) + offset, sizeof fn);
+  return fn;
 }
 
 moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_name) {
@@ -103,7 +120,10 @@ nlohmann::json RuntimeHandle::call(std::string_view op_name, const nlohmann::jso
 
   const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const double exec_timeout = op_name == "sandbox_exec" ? request.value("timeout_s", 0.0) : 0.0;
-  const PluginAnswer answer = connection_->call(op_name, body, deadlines_.for_op(op_name, exec_timeout));
+  return interpret(op_name, connection_->call(op_name, body, deadlines_.for_op(op_name, exec_timeout)));
+}
+
+nlohmann::json RuntimeHandle::interpret(std::string_view op_name, const PluginAnswer& answer) {
   const std::string& text = answer.text;
 
   if (answer.status != MOAT_OK) {
@@ -174,6 +194,25 @@ void RuntimeHandle::restart(const std::string& name, double timeout_s) {
 }
 
 void RuntimeHandle::remove(const std::string& name) { call("sandbox_remove", {{"name", name}}); }
+
+nlohmann::json RuntimeHandle::call_streaming(std::string_view op_name, const nlohmann::json& request,
+                                             const OutputSink& sink, std::chrono::milliseconds deadline) {
+  if (!supports(op_name))
+    throw Error(MOAT_E_UNSUPPORTED, fmt::format("runtime '{}' does not support {}", id(), op_name));
+  const std::string body = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return interpret(op_name, connection_->call_streaming(op_name, body, sink, deadline));
+}
+
+ExecResult RuntimeHandle::exec_stream(const ExecRequest& request, const OutputSink& sink) {
+  constexpr std::string_view op = "sandbox_exec_stream";
+  return convert<ExecResult>(call_streaming(op, request, sink, deadlines_.for_op(op, request.timeout_s)), id(),
+                             "sandbox_exec_stream");
+}
+
+void RuntimeHandle::logs_stream(const LogsRequest& request, const OutputSink& sink) {
+  // Following lasts as long as the sandbox runs and the reader reads.
+  call_streaming("sandbox_logs_stream", request, sink, request.follow ? kUnlimitedStream : deadlines_.lifecycle);
+}
 
 ExecResult RuntimeHandle::exec(const ExecRequest& request) {
   return convert<ExecResult>(call("sandbox_exec", request), id(), "sandbox_exec");

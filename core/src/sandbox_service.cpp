@@ -383,6 +383,22 @@ ExecResult SandboxService::exec(const ExecRequest& request) {
   });
 }
 
+ExecResult SandboxService::exec_stream(const ExecRequest& request, const OutputSink& sink) {
+  return interruptible(cancelled_, [&] {
+    return on_owner(
+        request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+        [&](RuntimeHandle& h) { return h.exec_stream(request, sink); });
+  });
+}
+
+void SandboxService::logs_stream(const LogsRequest& request, const OutputSink& sink) {
+  interruptible(cancelled_, [&] {
+    on_owner(
+        request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+        [&](RuntimeHandle& h) { h.logs_stream(request, sink); });
+  });
+}
+
 SandboxInfo SandboxService::inspect(const std::string& name) {
   if (!owners_.contains(name)) {
     Located found = locate(name);

@@ -35,9 +35,9 @@ TEST(PluginRegistry, LoadsAllSevenShippedPlugins) {
     EXPECT_EQ(rec->version, "0.1.0");
   }
   const std::vector<std::string> docker_ops = {
-      "sandbox_create",     "sandbox_start",   "sandbox_stop",  "sandbox_restart", "sandbox_remove",
-      "sandbox_exec",       "sandbox_inspect", "sandbox_logs",  "sandbox_list",    "network_connect",
-      "network_disconnect", "managed_list",    "managed_remove"};
+      "sandbox_create",     "sandbox_start",   "sandbox_stop",   "sandbox_restart",     "sandbox_remove",
+      "sandbox_exec",       "sandbox_inspect", "sandbox_logs",   "sandbox_list",        "network_connect",
+      "network_disconnect", "managed_list",    "managed_remove", "sandbox_exec_stream", "sandbox_logs_stream"};
   for (const char* id : {"runc", "sysbox", "gvisor", "kata", "kata-qemu", "kata-clh"})
     EXPECT_EQ(open(id)->operations(), docker_ops) << id;
   auto host_ops = open("host")->operations();

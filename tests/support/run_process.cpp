@@ -60,6 +60,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
     pty.emplace();
     spawn.out = moat::support::Output::fd;
     spawn.out_fd = pty->slave;
+  } else if (options.stdout_fd >= 0) {
+    spawn.out = moat::support::Output::fd;
+    spawn.out_fd = options.stdout_fd;
   }
   moat::support::Process child(spawn);
   if (pty) pty->close_slave();

@@ -23,6 +23,10 @@ struct RunOptions {
   std::map<std::string, std::optional<std::string>> env;
   // Give the child a pseudo-terminal as stdout (to test colour on a TTY).
   bool stdout_is_tty = false;
+  // >= 0: the child's stdout is this descriptor (a pipe the test reads
+  // itself, say) instead of being captured; the caller closes it once
+  // on_started has run.
+  int stdout_fd = -1;
   // A safety net against a hung child, not a performance assertion.
   std::chrono::seconds kill_after{120};
   // Called with the child's pid right after it starts (e.g. to signal it).

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -137,6 +139,11 @@ struct ExecResult {
   bool truncated = false;
 };
 
+// Where a streaming exec's output goes as it comes (ABI 1.1,
+// sandbox_exec_stream): stream 1 is stdout, 2 is stderr. Returns false when
+// the receiver stopped listening; the command is then ended.
+using OutputSink = std::function<bool(int stream, std::string_view data)>;
+
 // What a sandbox's main process has written (sandbox_logs). Not an
 // ExecResult: there is no exit code or duration to report.
 struct LogsResult {
@@ -146,10 +153,13 @@ struct LogsResult {
 };
 
 // sandbox_logs's request: {"name", "tail"?}. A plugin that knows no `tail`
-// ignores it (and returns the whole log).
+// ignores it (and returns the whole log). sandbox_logs_stream (ABI 1.1) also
+// reads "follow" and "since".
 struct LogsRequest {
   std::string name;
   std::optional<std::uint64_t> tail;  // only the last N lines
+  bool follow = false;                // go on with what comes, until the sandbox stops
+  std::optional<std::int64_t> since;  // only lines from this Unix time on
 };
 
 // One object a plugin's backend holds for moat (managed_list, managed_remove):
@@ -359,10 +369,14 @@ inline void from_json(const nlohmann::json& j, ManagedObject& o) {
 inline void to_json(nlohmann::json& j, const LogsRequest& r) {
   j = {{"name", r.name}};
   if (r.tail) j["tail"] = *r.tail;
+  if (r.follow) j["follow"] = true;
+  if (r.since) j["since"] = *r.since;
 }
 inline void from_json(const nlohmann::json& j, LogsRequest& r) {
   detail::get_opt(j, "name", r.name);
   if (auto it = j.find("tail"); it != j.end() && it->is_number_unsigned()) r.tail = it->get<std::uint64_t>();
+  detail::get_opt(j, "follow", r.follow);
+  if (auto it = j.find("since"); it != j.end() && it->is_number_integer()) r.since = it->get<std::int64_t>();
 }
 
 }  // namespace moat

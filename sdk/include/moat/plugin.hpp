@@ -30,6 +30,12 @@
 //   void        disconnect_network(const std::string& name, const std::string& network)
 //   std::vector<ManagedObject> list_managed()       (ABI 1.1: what `moat gc` sweeps)
 //   void        remove_managed(const ManagedObject&)
+//   ExecResult  exec_stream(const ExecRequest&, const OutputSink&)
+//                 (ABI 1.1: the output goes to the sink as it comes; the
+//                 result carries none. A false from the sink: end the command)
+//   void        logs_stream(const LogsRequest&, const OutputSink&)
+//                 (ABI 1.1: tail, follow and since; returns when done, when
+//                 the sandbox stops while following, or on a false)
 #pragma once
 
 #include <moat/plugin_abi.h>
@@ -221,6 +227,40 @@ struct Adapter {
     }
     return nullptr;
   }
+  // The host's C sink as an OutputSink.
+  static OutputSink sink_of(const moat_output_sink* sink) {
+    if (sink == nullptr || sink->write == nullptr) throw moat::Error(MOAT_E_INVALID, "the host passed no output sink");
+    return [sink](int stream, std::string_view data) {
+      return sink->write(sink->ctx, stream, data.data(), data.size()) == 0;
+    };
+  }
+  // A plugin's exec_stream(request, sink) gets the C sink as an OutputSink.
+  static moat_stream_op_fn exec_stream() {
+    if constexpr (requires(Impl & i, const ExecRequest& r, const OutputSink& s) { i.exec_stream(r, s); }) {
+      return [](moat_plugin* p, const char* in, const moat_output_sink* sink, char** out) noexcept {
+        return guarded(out, [&] {
+          const OutputSink to_host = sink_of(sink);
+          return nlohmann::json(self(p).exec_stream(parse_request(in).get<ExecRequest>(), to_host));
+        });
+      };
+    }
+    return nullptr;
+  }
+  static moat_stream_op_fn logs_stream() {
+    if constexpr (requires(Impl & i, const LogsRequest& r, const OutputSink& s) { i.logs_stream(r, s); }) {
+      return [](moat_plugin* p, const char* in, const moat_output_sink* sink, char** out) noexcept {
+        return guarded(out, [&] {
+          const OutputSink to_host = sink_of(sink);
+          const nlohmann::json request = parse_request(in);
+          LogsRequest r = request.get<LogsRequest>();
+          r.name = name_of(request);
+          self(p).logs_stream(r, to_host);
+          return nlohmann::json();
+        });
+      };
+    }
+    return nullptr;
+  }
   static moat_op_fn inspect_sandbox() {
     if constexpr (requires(Impl & i, const std::string& n) { i.inspect_sandbox(n); }) {
       return [](moat_plugin* p, const char* in, char** out) noexcept {
@@ -327,6 +367,8 @@ struct Adapter {
     d.network_disconnect = disconnect_network();
     d.managed_list = list_managed();
     d.managed_remove = remove_managed();
+    d.sandbox_exec_stream = exec_stream();
+    d.sandbox_logs_stream = logs_stream();
     return d;
   }
 };

@@ -95,6 +95,23 @@ typedef struct moat_plugin moat_plugin; /* a plugin instance, opaque to the host
  */
 typedef moat_status (*moat_op_fn)(moat_plugin* self, const char* request_json, char** response_json);
 
+/*
+ * ABI 1.1: where a streaming operation's output goes, chunk by chunk, as it
+ * comes, so that neither side ever holds the whole of it. `write` is called
+ * on the thread that runs the operation; stream 1 is stdout, 2 is stderr. A
+ * non-zero return means the host stopped listening (its reader went away,
+ * Ctrl-C): the plugin ends what it runs and returns.
+ */
+typedef struct moat_output_sink {
+  uint32_t struct_size;
+  void* ctx;
+  int (*write)(void* ctx, int stream, const char* data, size_t size);
+} moat_output_sink;
+
+/* An operation whose output goes to `sink` (the slots below say which). */
+typedef moat_status (*moat_stream_op_fn)(moat_plugin* self, const char* request_json, const moat_output_sink* sink,
+                                         char** response_json);
+
 typedef struct moat_plugin_descriptor {
   uint32_t struct_size;
   uint16_t abi_major;
@@ -135,8 +152,16 @@ typedef struct moat_plugin_descriptor {
   /* ManagedObject (as listed) -> null: removes it, with what it holds. */
   moat_op_fn managed_remove;
 
+  /* ---- optional, ABI 1.1: output streamed as it comes (NULL = unsupported:
+   * the host falls back to sandbox_exec / sandbox_logs, which buffer) ---- */
+  /* ExecRequest -> ExecResult whose stdout and stderr are empty. */
+  moat_stream_op_fn sandbox_exec_stream;
+  /* {"name","tail"?,"follow"?,"since"?} -> null; with follow, until the
+   * sandbox stops or the sink says stop. */
+  moat_stream_op_fn sandbox_logs_stream;
+
   /* Room to grow without moving anything above; must be NULL. */
-  void* reserved[6];
+  void* reserved[4];
 } moat_plugin_descriptor;
 
 /* The fields a host of ABI 1.0 needs: everything up to and including probe. */

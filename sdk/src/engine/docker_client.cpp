@@ -34,6 +34,9 @@ using json = nlohmann::json;
 
 namespace {
 
+// Following logs lasts as long as the container runs and the reader reads.
+constexpr auto kNoFollowDeadline = std::chrono::hours(24 * 30);
+
 // The floor: every endpoint and field moat uses exists in 1.41 (Docker 20.10).
 constexpr int kMinMinor = 41;
 // The ceiling we ask for. 1.42-1.44 only added fields and deprecated others;
@@ -184,6 +187,9 @@ class CappedOutput {
 struct ExecRun {
   std::string exec_id;
   ExecOutput output;
+  // Set: output goes here instead of `output` (ExecOptions::on_output).
+  std::function<bool(int, std::string_view)> on_output;
+  bool reader_stopped = false;  // on_output said no more
 };
 
 // A token no other exec of this process or another shares: 64 random bits
@@ -510,9 +516,13 @@ std::vector<json> DockerClient::list_containers(const LabelFilter& labels, bool 
 }
 
 ExecOutput DockerClient::logs(const std::string& id, const LogsOptions& options) {
+  if (options.follow && !options.on_output)
+    throw EngineError(MOAT_E_INVALID, 0, "following the logs of " + id + " needs somewhere to put them");
   Query query;
   query.add("stdout", "1").add("stderr", "1");
   if (options.tail) query.add("tail", std::to_string(*options.tail));
+  if (options.since) query.add("since", std::to_string(*options.since));
+  if (options.follow) query.add("follow", "1");
   // The framing follows the container's Tty setting (API 1.42+ also names it
   // in Content-Type, 1.41 does not); the body is streamed, so it is decided
   // before the first byte.
@@ -521,17 +531,41 @@ ExecOutput DockerClient::logs(const std::string& id, const LogsOptions& options)
   const auto request = get(versioned(*this, "/containers/" + segment(id) + "/logs" + query.str()));
   ExecOutput output;
   CappedOutput sink(output, impl_->options.max_output_bytes);
-  StreamDemux demux([&sink](StreamKind kind, std::string_view piece) { sink.add(kind, piece); });
+  bool reader_stopped = false;
+  const auto deliver = [&](StreamKind kind, std::string_view piece) {
+    if (!options.on_output) {
+      sink.add(kind, piece);
+    } else if (!reader_stopped && !options.on_output(kind == StreamKind::stderr_stream ? 2 : 1, piece)) {
+      reader_stopped = true;
+    }
+  };
+  StreamDemux demux(deliver);
   const std::function<void(std::string_view)> on_body = [&](std::string_view bytes) {
     if (multiplexed) {
       demux.feed(bytes);
     } else {
-      sink.add(StreamKind::stdout_stream, bytes);
+      deliver(StreamKind::stdout_stream, bytes);
     }
   };
   try {
-    const auto response = impl_->send(request, {}, true, &on_body);
-    if (!Impl::ok(response.status)) Impl::raise(response, request);
+    if (!options.follow && !options.on_output) {
+      const auto response = impl_->send(request, {}, true, &on_body);
+      if (!Impl::ok(response.status)) Impl::raise(response, request);
+    } else {
+      // A connection of its own, watched for the reader stopping as well as
+      // for Ctrl-C; following has no deadline but those.
+      auto& d = *impl_;
+      const auto deadline = options.follow ? Clock::now() + kNoFollowDeadline : Clock::now() + d.options.timeout;
+      auto connection = d.open_connection(deadline);
+      connection->set_cancelled([&] { return reader_stopped || (d.options.cancelled && d.options.cancelled()); });
+      try {
+        const auto response = connection->exchange_streamed(request, deadline, on_body);
+        if (!Impl::ok(response.status)) Impl::raise(response, request);
+      } catch (const TransportError& e) {
+        if (!reader_stopped) throw d.translate(e, request, d.options.timeout);
+        return output;  // the reader is done: so are we
+      }
+    }
     if (multiplexed) demux.finish();
   } catch (const StreamError& e) {
     throw EngineError(MOAT_E_FAILED, 200, "logs of " + id + ": " + e.what());
@@ -555,11 +589,14 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
   if (!options.user.empty()) create["User"] = options.user;
 
   ExecRun run;
+  run.on_output = options.on_output;
   try {
     d.run_exec(*this, id, create, deadline, timeout, true, what, run);
     return std::move(run.output);
   } catch (const EngineInterrupted&) {
     const std::string killed = d.kill_exec(*this, id, token);
+    if (run.reader_stopped)
+      throw EngineError(MOAT_E_FAILED, 0, what + " stopped: its output had no reader any more; " + killed);
     throw EngineInterrupted(what + " was interrupted; " + killed);
   } catch (const EngineError& e) {
     if (e.status() != MOAT_E_TIMEOUT) throw;
@@ -617,7 +654,13 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
 
   ExecOutput& output = run.output;
   CappedOutput sink(output, d.options.max_output_bytes);
-  StreamDemux demux([&sink](StreamKind kind, std::string_view piece) { sink.add(kind, piece); });
+  StreamDemux demux([&sink, &run](StreamKind kind, std::string_view piece) {
+    if (!run.on_output) {
+      sink.add(kind, piece);
+    } else if (!run.reader_stopped && !run.on_output(kind == StreamKind::stderr_stream ? 2 : 1, piece)) {
+      run.reader_stopped = true;
+    }
+  });
   const json start = {{"Detach", false}, {"Tty", false}};
   const auto start_request = post(versioned(client, "/exec/" + segment(run.exec_id) + "/start"), &start);
   // Some runtimes never end an exec's stream when the whole sandbox dies
@@ -627,7 +670,7 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
   std::string container_ended;
   auto next_look = Clock::now() + kContainerWatchInterval;
   const auto stop_waiting = [&]() -> bool {
-    if (d.options.cancelled && d.options.cancelled()) return true;
+    if (run.reader_stopped || (d.options.cancelled && d.options.cancelled())) return true;
     if (Clock::now() < next_look) return false;
     next_look = Clock::now() + kContainerWatchInterval;
     try {

@@ -269,7 +269,10 @@ void DockerRuntime::remove_sandbox(const std::string& name) {
 
 // ---- exec, inspect, logs, list -------------------------------------------------
 
-ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
+namespace {
+
+// An ExecRequest checked and turned into the client's options.
+ExecOptions exec_options(const ExecRequest& request) {
   if (request.argv.empty() || request.argv.front().empty())
     invalid("argv: the command to run is empty; give a program and its arguments");
   if (request.timeout_s < 0) invalid("timeout_s: must not be negative (0 means no limit)");
@@ -285,6 +288,25 @@ ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
   options.timeout = request.timeout_s > 0
                         ? std::chrono::milliseconds(static_cast<long long>(std::ceil(request.timeout_s * 1000)))
                         : std::chrono::duration_cast<std::chrono::milliseconds>(kNoLimit);
+  return options;
+}
+
+}  // namespace
+
+ExecResult DockerRuntime::exec_stream(const ExecRequest& request, const OutputSink& sink) {
+  ExecOptions options = exec_options(request);
+  options.on_output = sink;
+  const auto started = std::chrono::steady_clock::now();
+  const ExecOutput out =
+      with_id(request.name, [&](const std::string& id) { return client_.exec(id, request.argv, options); });
+  ExecResult result;
+  result.exit_code = out.exit_code;
+  result.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
+  const ExecOptions options = exec_options(request);
   const auto started = std::chrono::steady_clock::now();
   ExecOutput out =
       with_id(request.name, [&](const std::string& id) { return client_.exec(id, request.argv, options); });
@@ -308,6 +330,15 @@ LogsResult DockerRuntime::sandbox_logs(const LogsRequest& request) {
   result.stderr_data = std::move(out.stderr_data);
   result.truncated = out.truncated;
   return result;
+}
+
+void DockerRuntime::logs_stream(const LogsRequest& request, const OutputSink& sink) {
+  LogsOptions options;
+  options.tail = request.tail;
+  options.since = request.since;
+  options.follow = request.follow;
+  options.on_output = sink;
+  with_id(request.name, [&](const std::string& id) { return client_.logs(id, options); });
 }
 
 std::vector<SandboxInfo> DockerRuntime::list_sandboxes() {

@@ -317,7 +317,9 @@ HttpResponse UnixHttpConnection::exchange_streamed(const HttpRequest& request, C
     body.size = chunk.size();
     bool done = false;
     error_code ec;
-    http::async_read(d.socket, d.buffer, parser, [&](const error_code& e, std::size_t) {
+    // read_some: a piece as soon as the engine sends it (a followed log
+    // trickles), not once 64 KiB have come.
+    http::async_read_some(d.socket, d.buffer, parser, [&](const error_code& e, std::size_t) {
       ec = e;
       done = true;
     });

@@ -32,6 +32,8 @@ class BrokerConnection final : public PluginConnection {
   ~BrokerConnection() override;
 
   PluginAnswer call(std::string_view op, const std::string& request, std::chrono::milliseconds deadline) override;
+  PluginAnswer call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
+                              std::chrono::milliseconds deadline) override;
   [[nodiscard]] Isolation isolation() const noexcept override { return Isolation::process; }
   [[nodiscard]] int pid() const;
 
@@ -50,6 +52,9 @@ class BrokerConnection final : public PluginConnection {
   std::unique_ptr<support::Process> child_;
   std::string inbox_;
   std::string lost_;
+  // During call_streaming: where output frames go; stopped once it said no more.
+  const StreamSink* sink_ = nullptr;
+  bool sink_stopped_ = false;
 };
 
 }  // namespace moat::core

@@ -4,9 +4,12 @@
 //   moat -> broker (stdin)    "<op> <cancelled 0|1> <length>\n" <length bytes: the request>
 //   broker -> moat (stdout)   "A <status> <length>\n" <length bytes: the answer>
 //                             "L <level> <length>\n"  <length bytes: a log line>
+//                             "O <stream> <length>\n" <length bytes: command output, stream 1 or 2>
 // The first request is "create" (its body the plugin's configuration; its
 // answer's body the error when it fails). Log frames may come at any time
-// before the answer. End of file on stdin: the broker destroys the instance
+// before the answer, and output frames during sandbox_exec_stream (ABI 1.1),
+// whose reader may stop listening: it sends SIGUSR1, and the broker's sink
+// then refuses more (the plugin ends the command). End of file on stdin: the broker destroys the instance
 // and exits 0. SIGUSR1 to the broker: the host was interrupted (cancelled()
 // turns true). The broker keeps its stdout for the protocol: whatever the
 // plugin prints goes to stderr.
@@ -23,6 +26,8 @@ namespace moat::core::broker {
 inline constexpr std::size_t kMaxHeader = 64;
 // A log line longer than this is cut by the broker.
 inline constexpr std::size_t kMaxLogLine = std::size_t{16} * 1024;
+// The broker cuts command output into frames of at most this.
+inline constexpr std::size_t kMaxOutputFrame = std::size_t{256} * 1024;
 
 struct RequestHeader {
   std::string op;
@@ -31,8 +36,8 @@ struct RequestHeader {
 };
 
 struct AnswerHeader {
-  char kind = 'A';  // 'A' answer, 'L' log line
-  int code = 0;     // the moat_status, or the moat_log_level
+  char kind = 'A';  // 'A' answer, 'L' log line, 'O' command output
+  int code = 0;     // the moat_status, the moat_log_level, or the output stream
   std::uint64_t length = 0;
 };
 

@@ -71,6 +71,16 @@ struct PluginAnswer {
 // Calls operation `fn` of a plugin and returns the status it gave as the
 // integer it is, never read as a moat_status (see PluginAnswer).
 int call_operation(moat_op_fn fn, moat_plugin* self, const char* request_json, char** response_json);
+// The same for the streaming exec (ABI 1.1).
+int call_stream_operation(moat_stream_op_fn fn, moat_plugin* self, const char* request_json,
+                          const moat_output_sink* sink, char** response_json);
+
+// The deadline of a streaming exec without a timeout of its own: in effect
+// none (30 days); Ctrl-C and the reader going away still end it.
+inline constexpr std::chrono::milliseconds kUnlimitedStream = std::chrono::hours(24 * 30);
+
+// Where a streaming call's output goes, chunk by chunk (moat::OutputSink).
+using StreamSink = std::function<bool(int stream, std::string_view data)>;
 
 // What every connection needs from the host, besides the plugin.
 struct CallContext {
@@ -97,6 +107,12 @@ class PluginConnection {
   //                    the cap;
   //   MOAT_E_UNAVAILABLE  an earlier call already lost this instance.
   virtual PluginAnswer call(std::string_view op, const std::string& request, std::chrono::milliseconds deadline) = 0;
+  // sandbox_exec_stream (ABI 1.1): as call(), and each chunk of output is
+  // passed to `sink` as it comes (on another thread, for an in-process
+  // plugin). `sink` is copied, and a copy is never called once this has
+  // returned or thrown; it returns false to stop the command.
+  virtual PluginAnswer call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
+                                      std::chrono::milliseconds deadline) = 0;
   [[nodiscard]] virtual Isolation isolation() const noexcept = 0;
 };
 

@@ -44,6 +44,12 @@ class RuntimeHandle {
   void restart(const std::string& name, double timeout_s = 10);
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
+  // ABI 1.1: the command's output goes to `sink` as it comes; the result has
+  // no output. MOAT_E_UNSUPPORTED when the plugin has no streaming exec.
+  ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // ABI 1.1: the log (tail, follow, since) goes to `sink` as it comes;
+  // MOAT_E_UNSUPPORTED when the plugin cannot stream logs.
+  void logs_stream(const LogsRequest& request, const OutputSink& sink);
   SandboxInfo inspect(const std::string& name);
   // `tail`: only the last N lines (a plugin that knows no tail returns all).
   LogsResult logs(const std::string& name, std::optional<std::uint64_t> tail = std::nullopt);
@@ -63,6 +69,12 @@ class RuntimeHandle {
   nlohmann::json call(std::string_view op_name, const nlohmann::json& request);
 
  private:
+  // The answer's document, or the error it carries, as call() reports them.
+  nlohmann::json interpret(std::string_view op_name, const PluginAnswer& answer);
+  // A streaming operation, as call().
+  nlohmann::json call_streaming(std::string_view op_name, const nlohmann::json& request, const OutputSink& sink,
+                                std::chrono::milliseconds deadline);
+
   std::string id_;
   std::vector<std::string> operations_;
   std::unique_ptr<PluginConnection> connection_;
@@ -75,5 +87,8 @@ std::vector<std::string> supported_operations(const moat_plugin_descriptor& d);
 // The slot for an optional operation by name; NULL when the plugin leaves it
 // empty, its descriptor is too short to have it, or there is no such name.
 moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_name);
+// A streaming operation's slot ("sandbox_exec_stream", "sandbox_logs_stream":
+// their own signature); NULL as for operation_slot.
+moat_stream_op_fn stream_slot(const moat_plugin_descriptor& d, std::string_view op_name);
 
 }  // namespace moat::core

@@ -75,6 +75,12 @@ class SandboxService {
   void restart(const std::string& name, double timeout_s = 10);
   void remove(const std::string& name);
   ExecResult exec(const ExecRequest& request);
+  // The output goes to `sink` as it comes (ABI 1.1); MOAT_E_UNSUPPORTED when
+  // the owner's plugin cannot stream (then exec() buffers it).
+  ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // The log as it comes (ABI 1.1): tail, follow, since; MOAT_E_UNSUPPORTED
+  // when the owner's plugin cannot stream logs (then logs() buffers it).
+  void logs_stream(const LogsRequest& request, const OutputSink& sink);
   SandboxInfo inspect(const std::string& name);
   LogsResult logs(const std::string& name, std::optional<std::uint64_t> tail = std::nullopt);
   // Every sandbox of every loaded runtime that can list.

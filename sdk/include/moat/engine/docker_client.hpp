@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,13 @@ struct ExecOutput {
 
 struct LogsOptions {
   std::optional<std::uint64_t> tail;  // only the last N lines; nullopt = all
+  std::optional<std::int64_t> since;  // only lines from this Unix time on
+  // Go on with what the container writes until it stops (or on_output says
+  // stop); needs on_output, and has no deadline.
+  bool follow = false;
+  // Set: each piece goes here as it comes (stream 1 stdout, 2 stderr) and
+  // the result carries none; false stops reading.
+  std::function<bool(int stream, std::string_view data)> on_output;
 };
 
 struct ExecOptions {
@@ -77,6 +85,10 @@ struct ExecOptions {
   std::string workdir;
   std::string user;
   std::chrono::milliseconds timeout{0};  // 0 = the client's default
+  // Set: each piece of output goes here as it comes (stream 1 stdout, 2
+  // stderr) and ExecOutput carries none; false stops the command (its
+  // processes are killed, and exec throws MOAT_E_FAILED).
+  std::function<bool(int stream, std::string_view data)> on_output;
 };
 
 // Label filter for list calls: {"moat.managed": "true"} -> label=moat.managed=true.

@@ -96,6 +96,10 @@ class DockerRuntime {
   void restart_sandbox(const std::string& name, double timeout_s);
   void remove_sandbox(const std::string& name);
   ExecResult exec_sandbox(const ExecRequest& request);
+  // ABI 1.1: the output goes to `sink` as the engine sends it, never held.
+  ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // ABI 1.1: the log as the engine sends it (tail, since, follow).
+  void logs_stream(const LogsRequest& request, const OutputSink& sink);
   SandboxInfo inspect_sandbox(const std::string& name);
   LogsResult sandbox_logs(const LogsRequest& request);
   std::vector<SandboxInfo> list_sandboxes();
