@@ -21,6 +21,19 @@ void Output::table(const Table& t) {
 
 void Output::line(std::string_view text) { out_ << sanitize(text) << '\n'; }
 
+void Output::object(const char* key, const nlohmann::json& doc, std::string_view name,
+                    const std::function<void(Table&)>& rows) {
+  if (json()) {
+    document({{key, doc}});
+  } else if (quiet()) {
+    line(name);
+  } else {
+    Table t;
+    rows(t);
+    table(t);
+  }
+}
+
 bool use_color(int fd, bool no_color_flag) {
   if (no_color_flag) return false;
   if (const char* v = std::getenv("NO_COLOR"); v != nullptr && *v != '\0') return false;

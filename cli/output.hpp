@@ -5,6 +5,7 @@
 #include "global_options.hpp"
 #include "table.hpp"
 
+#include <functional>
 #include <ostream>
 #include <string_view>
 
@@ -30,6 +31,10 @@ class Output {
   void table(const Table& t);
   // One line of plain text (control characters replaced).
   void line(std::string_view text);
+  // The view of one object (a sandbox, a network, a snapshot): {key: doc}
+  // with -o json, its name alone with -q, else the key/value rows `rows` adds.
+  void object(const char* key, const nlohmann::json& doc, std::string_view name,
+              const std::function<void(Table&)>& rows);
 
  private:
   std::ostream& out_;

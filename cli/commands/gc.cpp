@@ -58,20 +58,22 @@ int run(Context& ctx) {
                   {"containers", s.containers},
                   {"volumes", s.volumes},
                   {"networks", s.networks},
+                  {"snapshots", s.snapshots},
                   {"sandboxes", sandboxes},
                   {"counts",
                    {{"containers", s.containers.size()},
                     {"volumes", s.volumes.size()},
                     {"networks", s.networks.size()},
+                    {"snapshots", s.snapshots.size()},
                     {"sandboxes", s.sandboxes.size()}}},
                   {"engine_error", s.engine_error ? json(s.engine_error->what()) : json(nullptr)},
                   {"errors", s.errors}});
   } else if (!out.quiet()) {
     if (options.dry_run)
       for (const auto& line : s.found()) out.line("would remove " + line);
-    out.line(fmt::format("{} {} containers, {} volumes, {} networks, {} runtime-kept sandboxes",
+    out.line(fmt::format("{} {} containers, {} volumes, {} networks, {} snapshots, {} runtime-kept sandboxes",
                          options.dry_run ? "would remove" : "removed", s.containers.size(), s.volumes.size(),
-                         s.networks.size(), s.sandboxes.size()));
+                         s.networks.size(), s.snapshots.size(), s.sandboxes.size()));
   }
   for (const auto& e : s.errors) ctx.err() << "moat: gc: " << e << '\n';
   if (s.interrupted) {
@@ -108,7 +110,8 @@ Command gc() {
           "exists. Sandboxes made with 'moat sandbox create', and their volumes, stay:\n"
           "remove them with 'moat sandbox rm', or everything moat made with --all.\n"
           "--run-id ID removes one run's objects only. Runtime-kept sandboxes (the host\n"
-          "runtime's scratch directories) follow the same rules. Images prepared by\n"
+          "runtime's scratch directories) follow the same rules. Snapshots are kept on\n"
+          "purpose: only --all removes them. Images prepared by\n"
           "'moat image prepare' are caches and stay. Everything is listed and removed\n"
           "through the plugins (each lists what its backend keeps). Prints the counts.\n"
           "Exits 69 when the engine cannot be reached (runtime-kept sandboxes are still\n"

@@ -22,6 +22,15 @@
   X(sandbox_inspect)         \
   X(sandbox_logs)            \
   X(sandbox_ls)              \
+  X(sandbox_snapshot)        \
+  X(sandbox_restore)         \
+  X(snapshot_ls)             \
+  X(snapshot_rm)             \
+  X(network_create)          \
+  X(network_rm)              \
+  X(network_ls)              \
+  X(network_connect)         \
+  X(network_disconnect)      \
   X(matrix)                  \
   X(gc)                      \
   X(image_prepare)           \

@@ -54,35 +54,27 @@ std::string limits_line(const ResourceLimits& l) {
 }  // namespace
 
 void print_sandbox(Output& out, const SandboxInfo& info) {
-  if (out.json()) {
-    out.document({{"sandbox", sandbox_json(info)}});
-    return;
-  }
-  if (out.quiet()) {
-    out.line(info.name);
-    return;
-  }
-  Table t;
-  t.add_row({"name:", info.name});
-  t.add_row({"id:", info.id.substr(0, 12)});
-  t.add_row({"runtime:", info.runtime});
-  if (!info.engine_runtime.empty()) t.add_row({"engine runtime:", info.engine_runtime});
-  if (!info.image.empty()) t.add_row({"image:", info.image});
-  t.add_row({"state:", Cell(info.state, info.running ? Style::good : Style::plain)});
-  for (const auto& m : info.mounts)
-    t.add_row({"mount:", m.type + " " + (m.source.empty() ? "-" : m.source) + " -> " + m.target +
-                             (m.read_only ? " (read-only)" : "")});
-  for (const auto& n : info.networks) t.add_row({"network:", n});
-  if (!info.limits.empty()) t.add_row({"limits:", limits_line(info.limits)});
-  if (!info.restart.empty()) t.add_row({"restart:", info.restart});
-  for (const auto& p : info.ports)
-    t.add_row({"port:", (p.host_ip.empty() ? std::string() : p.host_ip + ":") +
-                            (p.host_port == 0 ? std::string("?") : std::to_string(p.host_port)) + " -> " +
-                            std::to_string(p.container_port) + "/" + p.protocol});
-  t.add_row({"policy:", policy_line(info)});
-  for (const auto& [k, v] : info.labels)
-    if (k != core::kPolicyLabel) t.add_row({"label:", k + "=" + v});
-  out.table(t);
+  out.object("sandbox", sandbox_json(info), info.name, [&](Table& t) {
+    t.add_row({"name:", info.name});
+    t.add_row({"id:", info.id.substr(0, 12)});
+    t.add_row({"runtime:", info.runtime});
+    if (!info.engine_runtime.empty()) t.add_row({"engine runtime:", info.engine_runtime});
+    if (!info.image.empty()) t.add_row({"image:", info.image});
+    t.add_row({"state:", Cell(info.state, info.running ? Style::good : Style::plain)});
+    for (const auto& m : info.mounts)
+      t.add_row({"mount:", m.type + " " + (m.source.empty() ? "-" : m.source) + " -> " + m.target +
+                               (m.read_only ? " (read-only)" : "")});
+    for (const auto& n : info.networks) t.add_row({"network:", n});
+    if (!info.limits.empty()) t.add_row({"limits:", limits_line(info.limits)});
+    if (!info.restart.empty()) t.add_row({"restart:", info.restart});
+    for (const auto& p : info.ports)
+      t.add_row({"port:", (p.host_ip.empty() ? std::string() : p.host_ip + ":") +
+                              (p.host_port == 0 ? std::string("?") : std::to_string(p.host_port)) + " -> " +
+                              std::to_string(p.container_port) + "/" + p.protocol});
+    t.add_row({"policy:", policy_line(info)});
+    for (const auto& [k, v] : info.labels)
+      if (k != core::kPolicyLabel) t.add_row({"label:", k + "=" + v});
+  });
 }
 
 std::pair<std::string, std::string> split_key_value(const std::string& text, const std::string& option,
@@ -163,6 +155,19 @@ std::string run_id_option(const Context& ctx, const std::string& help_for) {
 bool flag(const Context& ctx, const std::string& name) {
   auto it = ctx.vars().find(name);
   return it != ctx.vars().end() && !it->second.empty() && it->second.as<bool>();
+}
+
+int remove_each(Context& ctx, const std::string& positional, const std::string& noun,
+                const std::function<void(const std::string&)>& remove) {
+  Output& out = ctx.out();
+  nlohmann::json removed = nlohmann::json::array();
+  for (const auto& name : ctx.args(positional)) {
+    remove(name);
+    removed.push_back(name);
+    if (!out.json() && !out.quiet()) out.line("removed " + noun + " " + name);
+  }
+  if (out.json()) out.document({{"removed", removed}});
+  return to_int(ExitCode::ok);
 }
 
 Positional sandbox_name_positional() {

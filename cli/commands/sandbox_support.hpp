@@ -12,6 +12,7 @@
 #include <moat/engine/docker_client.hpp>
 #include <moat/model.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,6 +57,12 @@ std::string run_id_option(const Context& ctx, const std::string& help_for);
 // One line on stderr when a runtime cut output at its cap ("moat: warning:
 // <what> was truncated ...").
 void warn_if_truncated(Context& ctx, bool truncated, const char* what);
+
+// `moat network rm` and `moat snapshot rm`: `remove` on each value of the
+// repeatable `positional` in turn, "removed <noun> NAME" for each, stopping
+// at the first that throws; -o json: {"removed": [...]}.
+int remove_each(Context& ctx, const std::string& positional, const std::string& noun,
+                const std::function<void(const std::string&)>& remove);
 
 // The NAME positional every `moat sandbox <verb> NAME` command takes.
 Positional sandbox_name_positional();

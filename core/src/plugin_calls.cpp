@@ -63,6 +63,7 @@ std::chrono::milliseconds CallDeadlines::for_op(std::string_view op, double exec
   // A streaming exec without a limit may run as long as its caller reads
   // (a build, a log tail); Ctrl-C still ends it.
   if (op == "sandbox_exec_stream") return kUnlimitedStream;
+  if (op == "sandbox_snapshot" || op == "sandbox_restore") return snapshot;
   return lifecycle;
 }
 

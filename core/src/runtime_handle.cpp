@@ -20,7 +20,7 @@ struct OpSlot {
 
 // The optional operations in ABI order. Their names are the descriptor's
 // field names: what `plugins info` lists and errors quote.
-constexpr std::array<OpSlot, 15> kOptionalOps{{
+constexpr std::array<OpSlot, 22> kOptionalOps{{
     {"sandbox_create", offsetof(moat_plugin_descriptor, sandbox_create)},
     {"sandbox_start", offsetof(moat_plugin_descriptor, sandbox_start)},
     {"sandbox_stop", offsetof(moat_plugin_descriptor, sandbox_stop)},
@@ -36,6 +36,13 @@ constexpr std::array<OpSlot, 15> kOptionalOps{{
     {"managed_remove", offsetof(moat_plugin_descriptor, managed_remove)},
     {"sandbox_exec_stream", offsetof(moat_plugin_descriptor, sandbox_exec_stream)},
     {"sandbox_logs_stream", offsetof(moat_plugin_descriptor, sandbox_logs_stream)},
+    {"network_create", offsetof(moat_plugin_descriptor, network_create)},
+    {"network_remove", offsetof(moat_plugin_descriptor, network_remove)},
+    {"network_list", offsetof(moat_plugin_descriptor, network_list)},
+    {"sandbox_snapshot", offsetof(moat_plugin_descriptor, sandbox_snapshot)},
+    {"sandbox_restore", offsetof(moat_plugin_descriptor, sandbox_restore)},
+    {"snapshot_list", offsetof(moat_plugin_descriptor, snapshot_list)},
+    {"snapshot_remove", offsetof(moat_plugin_descriptor, snapshot_remove)},
 }};
 
 // A slot exists only if the plugin's struct_size covers it (older minors
@@ -239,6 +246,31 @@ std::vector<ManagedObject> RuntimeHandle::managed_list() {
 }
 
 void RuntimeHandle::managed_remove(const ManagedObject& object) { call("managed_remove", object); }
+
+NetworkInfo RuntimeHandle::create_network(const NetworkSpec& spec) {
+  return convert<NetworkInfo>(call("network_create", spec), id(), "network_create");
+}
+
+void RuntimeHandle::remove_network(const std::string& name) { call("network_remove", {{"name", name}}); }
+
+std::vector<NetworkInfo> RuntimeHandle::list_networks() {
+  return convert<std::vector<NetworkInfo>>(call("network_list", nlohmann::json::object()), id(), "network_list");
+}
+
+SnapshotInfo RuntimeHandle::snapshot(const std::string& name, const std::string& snapshot) {
+  return convert<SnapshotInfo>(call("sandbox_snapshot", {{"name", name}, {"snapshot", snapshot}}), id(),
+                               "sandbox_snapshot");
+}
+
+SandboxInfo RuntimeHandle::restore(const RestoreRequest& request) {
+  return convert<SandboxInfo>(call("sandbox_restore", request), id(), "sandbox_restore");
+}
+
+std::vector<SnapshotInfo> RuntimeHandle::list_snapshots() {
+  return convert<std::vector<SnapshotInfo>>(call("snapshot_list", nlohmann::json::object()), id(), "snapshot_list");
+}
+
+void RuntimeHandle::remove_snapshot(const std::string& name) { call("snapshot_remove", {{"name", name}}); }
 
 bool RuntimeHandle::supports(std::string_view op_name) const {
   return std::find(operations_.begin(), operations_.end(), op_name) != operations_.end();

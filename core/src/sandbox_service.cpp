@@ -188,6 +188,10 @@ void SandboxService::check_cancelled(const std::string& step) const {
 // ---- create ----------------------------------------------------------------------
 
 SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
+  return make(std::move(spec), start, [](RuntimeHandle& handle, const SandboxSpec& s) { return handle.create(s); });
+}
+
+SandboxInfo SandboxService::make(SandboxSpec spec, bool start, const Maker& maker) {
   check_cancelled("before anything was created");
   spec.runtime = runtime_id_for(spec);
   validate_spec(spec, config_.allowed_bind_roots);
@@ -237,7 +241,7 @@ SandboxInfo SandboxService::create(SandboxSpec spec, bool start) {
   };
   SandboxInfo info;
   try {
-    info = handle.create(spec);
+    info = maker(handle, spec);
   } catch (const moat::Error& e) {
     // The engine may have made it before the answer was lost (a timeout, the
     // socket gone). A refusal (conflict, bad data, ...) made nothing, and a

@@ -145,6 +145,8 @@ class Sweeper {
       result_.volumes.push_back(f.object.name);
     else if (f.object.kind == "network")
       result_.networks.push_back(f.object.name);
+    else if (f.object.kind == "snapshot")
+      result_.snapshots.push_back(f.object.name);
     else
       result_.sandboxes.push_back({f.runtime, f.object.name});
   }
@@ -192,6 +194,7 @@ std::vector<std::string> SweepResult::found() const {
   for (const auto& c : containers) out.push_back("container " + c);
   for (const auto& v : volumes) out.push_back("volume " + v);
   for (const auto& n : networks) out.push_back("network " + n);
+  for (const auto& n : snapshots) out.push_back("snapshot " + n);
   for (const auto& s : sandboxes) out.push_back("sandbox " + s.name + " (" + s.runtime + ")");
   return out;
 }

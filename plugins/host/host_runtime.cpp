@@ -78,7 +78,9 @@ class HostRuntime {
                "the workspace and home are host directories used in place (default: a scratch dir under state_dir); "
                "other binds, volumes, read-only mounts, networks and Docker-in-Docker are unsupported",
                "exec maps a workdir of /workspace[/...] and the home path onto the sandbox's directories; argv is "
-               "passed as is"};
+               "passed as is",
+               "no networks (network create/connect): its processes share the host's network",
+               "no snapshots: it has no filesystem of its own to keep, only the host directories it was given"};
     // What it does not list (hostname, mounts, command, dind, and every
     // limit, restart policy and port) the host refuses before this plugin sees it.
     c.spec_fields = {"user", "env", "labels", "network", "workspace", "home", "options"};

@@ -121,7 +121,7 @@ std::vector<std::string> leftovers() {
   auto ours = [](const json& labels, const std::string& name) {
     if (name.rfind(kNamePrefix, 0) == 0) return true;
     if (!labels.is_object()) return false;
-    for (const char* key : {kRunIdLabel, kNameLabel, "moat.sandbox"}) {
+    for (const char* key : {kRunIdLabel, kNameLabel, "moat.sandbox", "moat.snapshot"}) {
       auto it = labels.find(key);
       if (it == labels.end() || !it->is_string()) continue;
       const std::string v = it->get<std::string>();
@@ -137,6 +137,12 @@ std::vector<std::string> leftovers() {
     if (ours(v.value("Labels", json()), v.value("Name", ""))) left.push_back("volume " + v.value("Name", ""));
   for (const auto& n : client().list_networks({{kManagedLabel, "true"}}))
     if (ours(n.value("Labels", json()), n.value("Name", ""))) left.push_back("network " + n.value("Name", ""));
+  // Snapshots are images (moat-snapshots:<name>) labelled with their name.
+  for (const auto& i : client().list_images({{kManagedLabel, "true"}})) {
+    const json labels = i.value("Labels", json());
+    if (labels.is_object() && labels.contains("moat.snapshot") && ours(labels, ""))
+      left.push_back("snapshot " + labels.value("moat.snapshot", ""));
+  }
   return left;
 }
 

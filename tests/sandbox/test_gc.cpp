@@ -70,7 +70,7 @@ TEST(Gc, RemovesOneRunsObjectsAndHostSandboxesOnly) {
 
   auto again = run_moat({"gc", "--run-id", run});
   EXPECT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(again.out, "removed 0 containers, 0 volumes, 0 networks, 0 runtime-kept sandboxes\n");
+  EXPECT_EQ(again.out, "removed 0 containers, 0 volumes, 0 networks, 0 snapshots, 0 runtime-kept sandboxes\n");
 
   auto rest = run_moat({"-o", "json", "gc", "--run-id", other_run});
   EXPECT_EQ(rest.exit_code, 0) << rest.err;

@@ -34,6 +34,10 @@ cleanup() {
   for id in "${gc_ids[@]}"; do
     "$moat" gc --run-id "$id" -q >/dev/null 2>&1 || echo "WARN: moat gc --run-id $id failed" >&2
   done
+  # After the sandboxes: a snapshot is kept on purpose (only its own rm or
+  # gc --all takes it), and a network with a sandbox on it stays.
+  "$moat" snapshot rm "moat-schemas-$$-snap" -q >/dev/null 2>&1
+  "$moat" network rm "moat-schemas-$$-net" -q >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -149,6 +153,25 @@ for s in "${created[@]}"; do
   check sandbox.schema.json "moat sandbox stop $s" 0 -- sandbox stop "$s" -o json
 done
 if [[ " ${created[*]} " == *" $sandbox "* ]]; then
+  # Networks and snapshots of the engine sandbox; each removed again here,
+  # and labelled so that what a failure leaves is gc's to find.
+  net="moat-schemas-$$-net"
+  snap="moat-schemas-$$-snap"
+  restored="moat-schemas-$$-restored"
+  if check network.schema.json "moat network create" 0 -- network create "$net" --runtime "$engine_runtime" \
+    --label "moat-schemas=$run_id" -o json; then
+    check network.schema.json "moat network connect" 0 -- network connect "$net" "$sandbox" -o json
+    check network.schema.json "moat network ls" 0 -- network ls -o json
+    check network.schema.json "moat network disconnect" 0 -- network disconnect "$net" "$sandbox" -o json
+    check network.schema.json "moat network rm" 0 -- network rm "$net" -o json
+  fi
+  if check snapshot.schema.json "moat sandbox snapshot" 0 -- sandbox snapshot "$sandbox" "$snap" -o json; then
+    check snapshot.schema.json "moat snapshot ls" 0 -- snapshot ls -o json
+    check sandbox.schema.json "moat sandbox restore" 0 -- sandbox restore "$snap" "$restored" \
+      --label "moat.run-id=$run_id" -o json
+    "$moat" sandbox rm "$restored" -q >/dev/null 2>&1
+    check snapshot.schema.json "moat snapshot rm" 0 -- snapshot rm "$snap" -o json
+  fi
   check sandbox-logs.schema.json "moat sandbox logs $sandbox" 0 -- sandbox logs "$sandbox" -o json
   check sandbox-rm.schema.json "moat sandbox rm $sandbox" 0 -- sandbox rm "$sandbox" -o json
 fi

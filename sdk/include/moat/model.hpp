@@ -174,6 +174,57 @@ struct ManagedObject {
   std::map<std::string, std::string> labels;  // moat.managed, moat.run-id, moat.sandbox...
 };
 
+// ABI 1.1 network_create: an engine network moat makes (a bridge, labelled
+// moat.managed=true, moat.network=<name>). `internal`: no route out.
+struct NetworkSpec {
+  std::string name;
+  bool internal = false;
+  std::map<std::string, std::string> labels;
+};
+
+// A network moat made (network_create, network_list).
+struct NetworkInfo {
+  std::string name;
+  std::string id;
+  std::string driver;
+  bool internal = false;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> sandboxes;  // the moat sandboxes attached to it
+};
+
+// What a snapshot holds besides the root filesystem: the content of one
+// mount of the sandbox, kept where restore finds it.
+struct SnapshotVolume {
+  std::string target;  // where it was mounted ("/workspace", "/var/lib/docker", ...)
+  std::string store;   // where the backend keeps the content (e.g. an engine volume)
+  std::string kind;    // what it was: "volume" (moat-made), "workspace" or "home" (a host directory)
+};
+
+// ABI 1.1 sandbox_snapshot, snapshot_list: a sandbox's filesystem and the
+// mounts moat made for it, kept under a name, from which sandbox_restore
+// makes new sandboxes.
+struct SnapshotInfo {
+  std::string name;
+  std::string id;               // the backend's id (an engine image id)
+  std::string runtime;          // the plugin that made it (restore goes there)
+  std::string sandbox;          // the sandbox it was taken of
+  std::string image;            // the reference restore creates from
+  std::string created;          // RFC 3339
+  std::int64_t size_bytes = 0;  // the root filesystem's size as the backend reports it
+  bool dind = false;            // the sandbox ran an inner dockerd (restore starts one)
+  std::string user;             // the sandbox's user (its home's owner)
+  std::vector<SnapshotVolume> volumes;
+};
+
+// ABI 1.1 sandbox_restore's request: a new sandbox as `spec` says, from the
+// snapshot: its root filesystem replaces spec.image (which must be empty),
+// and each of its mounts comes back where it was, as a volume of the new
+// sandbox, or copied into spec.workspace / spec.home when those are given.
+struct RestoreRequest {
+  std::string snapshot;
+  SandboxSpec spec;
+};
+
 // ---- JSON wire format -------------------------------------------------------
 
 namespace detail {
@@ -377,6 +428,60 @@ inline void from_json(const nlohmann::json& j, LogsRequest& r) {
   if (auto it = j.find("tail"); it != j.end() && it->is_number_unsigned()) r.tail = it->get<std::uint64_t>();
   detail::get_opt(j, "follow", r.follow);
   if (auto it = j.find("since"); it != j.end() && it->is_number_integer()) r.since = it->get<std::int64_t>();
+}
+
+// ---- ABI 1.1 networks and snapshots ----
+inline void to_json(nlohmann::json& j, const NetworkSpec& n) {
+  j = {{"name", n.name}};
+  if (n.internal) j["internal"] = true;
+  if (!n.labels.empty()) j["labels"] = n.labels;
+}
+inline void from_json(const nlohmann::json& j, NetworkSpec& n) {
+  detail::get_opt(j, "name", n.name);
+  detail::get_opt(j, "internal", n.internal);
+  detail::get_opt(j, "labels", n.labels);
+}
+inline void to_json(nlohmann::json& j, const NetworkInfo& n) {
+  j = {{"name", n.name},         {"id", n.id},         {"driver", n.driver},
+       {"internal", n.internal}, {"labels", n.labels}, {"sandboxes", n.sandboxes}};
+}
+inline void from_json(const nlohmann::json& j, NetworkInfo& n) {
+  detail::get_opt(j, "name", n.name);
+  detail::get_opt(j, "id", n.id);
+  detail::get_opt(j, "driver", n.driver);
+  detail::get_opt(j, "internal", n.internal);
+  detail::get_opt(j, "labels", n.labels);
+  detail::get_opt(j, "sandboxes", n.sandboxes);
+}
+inline void to_json(nlohmann::json& j, const SnapshotVolume& v) {
+  j = {{"target", v.target}, {"store", v.store}, {"kind", v.kind}};
+}
+inline void from_json(const nlohmann::json& j, SnapshotVolume& v) {
+  detail::get_opt(j, "target", v.target);
+  detail::get_opt(j, "store", v.store);
+  detail::get_opt(j, "kind", v.kind);
+}
+inline void to_json(nlohmann::json& j, const SnapshotInfo& s) {
+  j = {{"name", s.name},   {"id", s.id},           {"runtime", s.runtime},       {"sandbox", s.sandbox},
+       {"image", s.image}, {"created", s.created}, {"size_bytes", s.size_bytes}, {"dind", s.dind},
+       {"user", s.user},   {"volumes", s.volumes}};
+}
+inline void from_json(const nlohmann::json& j, SnapshotInfo& s) {
+  detail::get_opt(j, "name", s.name);
+  detail::get_opt(j, "id", s.id);
+  detail::get_opt(j, "runtime", s.runtime);
+  detail::get_opt(j, "sandbox", s.sandbox);
+  detail::get_opt(j, "image", s.image);
+  detail::get_opt(j, "created", s.created);
+  detail::get_opt(j, "size_bytes", s.size_bytes);
+  detail::get_opt(j, "dind", s.dind);
+  detail::get_opt(j, "user", s.user);
+  detail::get_opt(j, "volumes", s.volumes);
+}
+inline void to_json(nlohmann::json& j, const RestoreRequest& r) { j = {{"snapshot", r.snapshot}, {"spec", r.spec}}; }
+inline void from_json(const nlohmann::json& j, RestoreRequest& r) {
+  detail::get_opt(j, "snapshot", r.snapshot);
+  detail::get_opt(j, "spec", r.spec);
 }
 
 }  // namespace moat

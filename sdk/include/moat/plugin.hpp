@@ -339,6 +339,75 @@ struct Adapter {
     return nullptr;
   }
 
+  // ---- ABI 1.1 networks and snapshots ----
+  static moat_op_fn create_network() {
+    if constexpr (requires(Impl & i, const NetworkSpec& n) { i.create_network(n); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out,
+                       [&] { return nlohmann::json(self(p).create_network(parse_request(in).get<NetworkSpec>())); });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn remove_network() {
+    if constexpr (requires(Impl & i, const std::string& n) { i.remove_network(n); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out, [&] {
+          self(p).remove_network(name_of(parse_request(in)));
+          return nlohmann::json();
+        });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn list_networks() {
+    if constexpr (requires(Impl & i) { i.list_networks(); }) {
+      return [](moat_plugin* p, const char*, char** out) noexcept {
+        return guarded(out, [&] { return nlohmann::json(self(p).list_networks()); });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn snapshot_sandbox() {
+    if constexpr (requires(Impl & i, const std::string& n) { i.snapshot_sandbox(n, n); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out, [&] {
+          auto req = parse_request(in);
+          return nlohmann::json(self(p).snapshot_sandbox(name_of(req), req.at("snapshot").get<std::string>()));
+        });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn restore_sandbox() {
+    if constexpr (requires(Impl & i, const RestoreRequest& r) { i.restore_sandbox(r); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(
+            out, [&] { return nlohmann::json(self(p).restore_sandbox(parse_request(in).get<RestoreRequest>())); });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn list_snapshots() {
+    if constexpr (requires(Impl & i) { i.list_snapshots(); }) {
+      return [](moat_plugin* p, const char*, char** out) noexcept {
+        return guarded(out, [&] { return nlohmann::json(self(p).list_snapshots()); });
+      };
+    }
+    return nullptr;
+  }
+  static moat_op_fn remove_snapshot() {
+    if constexpr (requires(Impl & i, const std::string& n) { i.remove_snapshot(n); }) {
+      return [](moat_plugin* p, const char* in, char** out) noexcept {
+        return guarded(out, [&] {
+          self(p).remove_snapshot(name_of(parse_request(in)));
+          return nlohmann::json();
+        });
+      };
+    }
+    return nullptr;
+  }
+
   static moat_plugin_descriptor make_descriptor(const char* id, const char* version, const char* description,
                                                 moat_plugin* (*create_fn)(const moat_host_api*, const char*, char**)) {
     moat_plugin_descriptor d{};
@@ -369,6 +438,13 @@ struct Adapter {
     d.managed_remove = remove_managed();
     d.sandbox_exec_stream = exec_stream();
     d.sandbox_logs_stream = logs_stream();
+    d.network_create = create_network();
+    d.network_remove = remove_network();
+    d.network_list = list_networks();
+    d.sandbox_snapshot = snapshot_sandbox();
+    d.sandbox_restore = restore_sandbox();
+    d.snapshot_list = list_snapshots();
+    d.snapshot_remove = remove_snapshot();
     return d;
   }
 };

@@ -160,6 +160,25 @@ typedef struct moat_plugin_descriptor {
    * sandbox stops or the sink says stop. */
   moat_stream_op_fn sandbox_logs_stream;
 
+  /* ---- optional, ABI 1.1: engine networks moat makes (NULL = unsupported) ---- */
+  /* NetworkSpec {"name","internal"?,"labels"?} -> NetworkInfo */
+  moat_op_fn network_create;
+  /* {"name"} -> null: only a network moat made, and no sandbox on it */
+  moat_op_fn network_remove;
+  /* {} -> [NetworkInfo]: the networks moat made on this plugin's backend */
+  moat_op_fn network_list;
+
+  /* ---- optional, ABI 1.1: snapshots (NULL = unsupported) ---- */
+  /* {"name","snapshot"} -> SnapshotInfo: the sandbox's filesystem and the
+   * volumes moat made for it (its workspace and home too) become a snapshot */
+  moat_op_fn sandbox_snapshot;
+  /* {"snapshot","spec":SandboxSpec} -> SandboxInfo: a new sandbox from it */
+  moat_op_fn sandbox_restore;
+  /* {} -> [SnapshotInfo]: this plugin's snapshots */
+  moat_op_fn snapshot_list;
+  /* {"name"} -> null: the snapshot and what it holds */
+  moat_op_fn snapshot_remove;
+
   /* Room to grow without moving anything above; must be NULL. */
   void* reserved[4];
 } moat_plugin_descriptor;

@@ -470,6 +470,14 @@ void DockerClient::kill_container(const std::string& id, const std::string& sign
   impl_->call(request);
 }
 
+void DockerClient::pause_container(const std::string& id) {
+  impl_->call(post(versioned(*this, "/containers/" + segment(id) + "/pause")));
+}
+
+void DockerClient::unpause_container(const std::string& id) {
+  impl_->call(post(versioned(*this, "/containers/" + segment(id) + "/unpause")));
+}
+
 int64_t DockerClient::wait_container(const std::string& id, const std::string& condition,
                                      std::chrono::milliseconds timeout) {
   const auto request =
@@ -771,6 +779,23 @@ std::vector<json> DockerClient::list_networks(const LabelFilter& labels) {
   Query query;
   if (!labels.empty()) query.add("filters", label_filters(labels));
   const auto request = get(versioned(*this, "/networks" + query.str()));
+  const auto response = impl_->call(request);
+  const json body = parse_json(response, request);
+  return body.is_array() ? body.get<std::vector<json>>() : std::vector<json>{};
+}
+
+std::optional<json> DockerClient::inspect_network(const std::string& name) {
+  const auto request = get(versioned(*this, "/networks/" + segment(name)));
+  const auto response = impl_->send(request);
+  if (response.status == 404) return std::nullopt;
+  if (!Impl::ok(response.status)) Impl::raise(response, request);
+  return parse_json(response, request);
+}
+
+std::vector<json> DockerClient::list_images(const LabelFilter& labels) {
+  Query query;
+  if (!labels.empty()) query.add("filters", label_filters(labels));
+  const auto request = get(versioned(*this, "/images/json" + query.str()));
   const auto response = impl_->call(request);
   const json body = parse_json(response, request);
   return body.is_array() ? body.get<std::vector<json>>() : std::vector<json>{};

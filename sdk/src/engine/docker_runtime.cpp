@@ -94,7 +94,10 @@ auto DockerRuntime::with_id(const std::string& name, Op&& op) {
 
 // ---- create ------------------------------------------------------------------
 
-SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
+SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) { return create_with(spec, {}); }
+
+SandboxInfo DockerRuntime::create_with(const SandboxSpec& spec,
+                                       const std::map<std::string, std::string>& blank_labels) {
   support::check_common_spec(spec);
   if (spec.image.empty()) invalid("image: is empty; give an image such as moat/base:busybox ('moat image prepare')");
   if (!spec.options.is_object()) invalid("options: expected a JSON object");
@@ -111,6 +114,8 @@ SandboxInfo DockerRuntime::create_sandbox(const SandboxSpec& spec) {
     invalid(privileged_refusal(rt));
   require_available(rt);
   ContainerPlan plan = plan_for(spec, rt);
+  for (const auto& [key, value] : blank_labels)
+    if (!plan.config["Labels"].contains(key)) plan.config["Labels"][key] = value;
 
   std::vector<std::string> created_volumes;
   std::string id;

@@ -20,11 +20,15 @@ std::vector<ManagedObject> DockerRuntime::list_managed() {
   }
   for (const auto& v : client_.list_volumes(managed)) {
     const std::string name = support::string_at(v, "Name");
+    // A snapshot's volumes go with the snapshot, listed below.
+    if (detail::labels_of(support::member(v, "Labels")).contains("moat.snapshot")) continue;
     out.push_back({store, "volume", name, name, detail::labels_of(support::member(v, "Labels"))});
   }
   for (const auto& n : client_.list_networks(managed))
     out.push_back({store, "network", support::string_at(n, "Id"), support::string_at(n, "Name"),
                    detail::labels_of(support::member(n, "Labels"))});
+  for (const auto& snapshot : list_snapshots())
+    out.push_back({store, "snapshot", snapshot.id, snapshot.name, {{kManagedLabel, "true"}}});
   return out;
 }
 
@@ -35,8 +39,10 @@ void DockerRuntime::remove_managed(const ManagedObject& object) {
     client_.remove_volume(object.id, true);
   } else if (object.kind == "network") {
     client_.remove_network(object.id);
+  } else if (object.kind == "snapshot") {
+    remove_snapshot(object.name);
   } else {
-    detail::invalid("managed_remove: kind must be container, volume or network, not '" + object.kind + "'");
+    detail::invalid("managed_remove: kind must be container, volume, network or snapshot, not '" + object.kind + "'");
   }
 }
 

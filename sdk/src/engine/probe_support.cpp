@@ -3,7 +3,9 @@
 #include <moat/engine/docker_runtime.hpp>
 
 #include <moat/support/json_read.hpp>
+
 #include <moat/support/process.hpp>
+#include "runtime_internal.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -13,17 +15,13 @@ namespace moat::engine {
 
 using json = nlohmann::json;
 
-namespace {
-
-std::string random_suffix() {
+std::string detail::random_suffix() {
   std::random_device rd;
   std::uniform_int_distribution<unsigned> dist(0, 0xffffff);
   char buf[8];
   std::snprintf(buf, sizeof buf, "%06x", dist(rd));
   return buf;
 }
-
-}  // namespace
 
 json SmokeRun::to_json() const {
   return {{"started", started},    {"exit_code", exit_code}, {"stdout", stdout_data},
@@ -82,7 +80,7 @@ SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::
   SmokeRun run;
   const auto started = std::chrono::steady_clock::now();
   DockerClient c = client_with_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(probe_timeout_));
-  const std::string name = "moat-probe-" + plugin_id_ + "-" + random_suffix();
+  const std::string name = "moat-probe-" + plugin_id_ + "-" + detail::random_suffix();
   json config = {{"Image", image},
                  {"Cmd", argv},
                  {"Labels", {{kManagedLabel, "true"}, {kProbeLabel, plugin_id_}}},

@@ -14,6 +14,9 @@
 
 namespace moat::engine::detail {
 
+// Six random hex digits: helper containers' names are unique with it.
+std::string random_suffix();
+
 // Throws moat::Error(MOAT_E_INVALID, message).
 [[noreturn]] void invalid(const std::string& message);
 

@@ -15,8 +15,11 @@ using support::member;
 std::map<std::string, std::string> detail::labels_of(const json& labels) {
   std::map<std::string, std::string> out;
   if (!labels.is_object()) return out;
+  // A blank moat.* label is one a restored sandbox inherited from its
+  // snapshot and had cleared (sandbox_snapshots.cpp): it says nothing.
   for (const auto& [k, v] : labels.items())
-    if (v.is_string()) out[k] = v.get<std::string>();
+    if (v.is_string() && !(k.rfind("moat.", 0) == 0 && v.get_ref<const std::string&>().empty()))
+      out[k] = v.get<std::string>();
   return out;
 }
 

@@ -40,13 +40,16 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-void check_sandbox_name(const std::string& name) {
-  if (name.empty()) invalid("name: a sandbox name is required ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)");
+void check_sandbox_name(const std::string& name) { check_object_name(name, "name", "sandbox"); }
+
+void check_object_name(const std::string& name, const std::string& field, const std::string& what) {
+  if (name.empty())
+    invalid(field + ": a " + what + " name is required ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters)");
   bool ok = name.size() <= 63 && is_alnum(name.front());
   for (char c : name) ok = ok && (is_alnum(c) || c == '_' || c == '.' || c == '-');
   if (!ok)
-    invalid("name: " + shown(name) +
-            " is not a valid sandbox name; use 1-63 characters [a-zA-Z0-9_.-] starting with a letter or digit");
+    invalid(field + ": " + shown(name) + " is not a valid " + what +
+            " name; use 1-63 characters [a-zA-Z0-9_.-] starting with a letter or digit");
 }
 
 void check_user_name(const std::string& user, const char* field) {

@@ -36,7 +36,10 @@ struct CallDeadlines {
   std::chrono::milliseconds open{15'000};  // create(); for a broker, its start too
   std::chrono::milliseconds describe{5'000};
   std::chrono::milliseconds probe{15'000};
-  std::chrono::milliseconds lifecycle{120'000};   // every sandbox_* and network_* call but exec
+  std::chrono::milliseconds lifecycle{120'000};  // every sandbox_* and network_* call but exec
+  // sandbox_snapshot and sandbox_restore copy whole volumes (an inner
+  // /var/lib/docker can hold gigabytes).
+  std::chrono::milliseconds snapshot{600'000};
   std::chrono::milliseconds exec_margin{30'000};  // added to an exec's own timeout_s
   // After Ctrl-C or SIGTERM the plugin sees cancelled() and gets this long
   // to return (and roll back) before the call is abandoned.

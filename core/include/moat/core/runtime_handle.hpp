@@ -56,6 +56,16 @@ class RuntimeHandle {
   std::vector<SandboxInfo> list();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
+  // ABI 1.1 networks moat makes on the plugin's backend.
+  NetworkInfo create_network(const NetworkSpec& spec);
+  void remove_network(const std::string& name);
+  std::vector<NetworkInfo> list_networks();
+  // ABI 1.1 snapshots: sandbox `name` becomes snapshot `snapshot`; a new
+  // sandbox is made from one; the plugin's snapshots; one removed.
+  SnapshotInfo snapshot(const std::string& name, const std::string& snapshot);
+  SandboxInfo restore(const RestoreRequest& request);
+  std::vector<SnapshotInfo> list_snapshots();
+  void remove_snapshot(const std::string& name);
   // What `moat gc` sweeps (ABI 1.1; MOAT_E_UNSUPPORTED from an older plugin).
   std::vector<ManagedObject> managed_list();
   void managed_remove(const ManagedObject& object);

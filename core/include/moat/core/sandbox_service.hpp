@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,31 @@ class SandboxService {
   // Every sandbox of every loaded runtime that can list.
   SandboxListing list();
 
+  // ---- ABI 1.1 networks (sandbox_service_networks.cpp) ----
+  // A network made through runtime `runtime_id` (empty: the default). On an
+  // engine every Docker-backed runtime's sandboxes can join it.
+  NetworkInfo create_network(const NetworkSpec& spec, const std::string& runtime_id);
+  // Removes a network moat made, through the first runtime that lists it.
+  void remove_network(const std::string& name);
+  // The networks moat made, each once (runtimes on one engine list the same).
+  std::vector<NetworkInfo> list_networks();
+  // Through the sandbox's owner.
+  void connect_network(const std::string& sandbox, const std::string& network);
+  void disconnect_network(const std::string& sandbox, const std::string& network);
+
+  // ---- ABI 1.1 snapshots (sandbox_service_snapshots.cpp) ----
+  // Sandbox `name` becomes snapshot `snapshot`, through its owner.
+  SnapshotInfo snapshot(const std::string& name, const std::string& snapshot);
+  // A new sandbox from snapshot `snapshot`, checked and rolled back as
+  // create() does: spec.runtime defaults to the snapshot's runtime, and
+  // spec.image must be empty (the snapshot gives it).
+  SandboxInfo restore(const std::string& snapshot, SandboxSpec spec, bool start);
+  // Every runtime's snapshots, by name.
+  std::vector<SnapshotInfo> list_snapshots();
+  // The snapshot called `name` (not-found when no runtime has it).
+  SnapshotInfo find_snapshot(const std::string& name);
+  void remove_snapshot(const std::string& name);
+
   // The runtime that owns sandbox `name`: asks each loaded runtime's
   // inspect(), the default runtime first. Throws invalid (bad name),
   // not-found, or - when no runtime claims it and some could not answer -
@@ -115,6 +141,14 @@ class SandboxService {
     std::optional<SandboxInfo> info;  // set when the lookup just inspected it
   };
   Located locate(const std::string& name);
+  // create() and restore(): everything but the plugin call that makes the
+  // sandbox, which `maker` does.
+  using Maker = std::function<SandboxInfo(RuntimeHandle&, const SandboxSpec&)>;
+  SandboxInfo make(SandboxSpec spec, bool start, const Maker& maker);
+  // `op` on each loaded runtime that has operation `op_name`; the first
+  // error (a runtime whose engine is down, say) is thrown when no runtime
+  // could answer.
+  void on_each_runtime(std::string_view op_name, const std::function<void(RuntimeHandle&)>& op);
   void check_cancelled(const std::string& step) const;
   void refuse_name_on_other_runtime(const std::string& name, const std::string& runtime_id);
   // The host paths binds may not reach (check_policy). When `ask_engine`,

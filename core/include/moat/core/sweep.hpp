@@ -2,7 +2,7 @@
 // bench run and the end of a matrix run. It goes through the plugins, never
 // straight to an engine: each loaded plugin lists what its backend holds
 // labelled moat.managed=true (ABI 1.1 managed_list: a Docker-backed plugin
-// its engine's containers, volumes and networks, the host plugin its scratch
+// its engine's containers, volumes, networks and snapshots, the host plugin its scratch
 // sandboxes; plugins on one engine list it once), and removes what the
 // scope covers through the plugin that listed it (managed_remove). A plugin
 // of ABI 1.0 is swept through sandbox_list and sandbox_remove. Scopes:
@@ -50,6 +50,7 @@ struct SweepResult {
   std::vector<std::string> containers;
   std::vector<std::string> volumes;
   std::vector<std::string> networks;
+  std::vector<std::string> snapshots;   // only in scope all: a snapshot is kept on purpose
   std::vector<SweptSandbox> sandboxes;  // runtime-kept, outside the engine
   // One line per object that could not be removed, and per runtime that
   // could not list what it keeps.

@@ -126,6 +126,9 @@ class DockerClient {
   void stop_container(const std::string& id, int timeout_s);  // already stopped is not an error
   void restart_container(const std::string& id, int timeout_s);
   void kill_container(const std::string& id, const std::string& signal = "SIGKILL");
+  // Freezes every process of the container (snapshots copy a still state).
+  void pause_container(const std::string& id);
+  void unpause_container(const std::string& id);
   // Blocks until the condition ("not-running", "next-exit", "removed"); returns the exit code.
   // `timeout` 0 = the client's per-request timeout.
   int64_t wait_container(const std::string& id, const std::string& condition = "not-running",
@@ -162,9 +165,11 @@ class DockerClient {
   void connect_network(const std::string& network, const std::string& container);
   void disconnect_network(const std::string& network, const std::string& container, bool force = false);
   std::vector<nlohmann::json> list_networks(const LabelFilter& labels);
+  std::optional<nlohmann::json> inspect_network(const std::string& name);  // nullopt on 404
 
   // ---- images ----
   std::optional<nlohmann::json> inspect_image(const std::string& name);  // nullopt on 404
+  std::vector<nlohmann::json> list_images(const LabelFilter& labels);
   // Imports a rootfs tarball as `repo_tag`; `changes` are Dockerfile lines (e.g. "CMD [\"/bin/sh\"]").
   // The file is streamed, not read into memory. Errors the engine reports
   // inside its 200 progress stream are raised too. `timeout` 0 = the client's.

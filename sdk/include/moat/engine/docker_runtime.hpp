@@ -105,7 +105,19 @@ class DockerRuntime {
   std::vector<SandboxInfo> list_sandboxes();
   void connect_network(const std::string& name, const std::string& network);
   void disconnect_network(const std::string& name, const std::string& network);
-  // Every container, volume and network of the engine labelled
+  // ABI 1.1 networks: bridges labelled moat.managed=true and moat.network,
+  // shared by every plugin on the engine.
+  NetworkInfo create_network(const NetworkSpec& spec);
+  void remove_network(const std::string& name);
+  std::vector<NetworkInfo> list_networks();
+  // ABI 1.1 snapshots (sandbox_snapshots.cpp): the root filesystem as image
+  // moat-snapshots:<name>, each moat-made mount (volumes, workspace, home)
+  // copied into a volume of the snapshot; restore copies them again.
+  SnapshotInfo snapshot_sandbox(const std::string& name, const std::string& snapshot);
+  SandboxInfo restore_sandbox(const RestoreRequest& request);
+  std::vector<SnapshotInfo> list_snapshots();
+  void remove_snapshot(const std::string& name);
+  // Every container, volume, network and snapshot of the engine labelled
   // moat.managed=true, whichever plugin made it (store "docker:<socket>").
   std::vector<ManagedObject> list_managed();
   void remove_managed(const ManagedObject& object);
@@ -184,6 +196,14 @@ class DockerRuntime {
     nlohmann::json inspect;  // empty when the id came from the cache
   };
   ContainerPlan plan_for(const SandboxSpec& spec, const std::string& engine_runtime);
+  // create_sandbox, with `blank_labels` set on the container unless the plan
+  // sets them (what a restored sandbox must not inherit from its image).
+  SandboxInfo create_with(const SandboxSpec& spec, const std::map<std::string, std::string>& blank_labels);
+  // Copies the content of `from` (a volume or host directory) into `to`
+  // with a helper container; throws on failure.
+  void copy_tree(const std::string& from, const std::string& to);
+  // The snapshot called `name` (NOT_FOUND when moat made none).
+  SnapshotInfo snapshot_info(const std::string& name);
   // Finds the moat container of this plugin called `name` (NOT_FOUND otherwise).
   Resolved resolve(const std::string& name, bool need_inspect);
   nlohmann::json inspect_owned(const std::string& name);

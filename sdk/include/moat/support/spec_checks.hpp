@@ -19,6 +19,9 @@ std::string printable(std::string_view s);
 
 // [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}
 void check_sandbox_name(const std::string& name);
+// The same rule for the other objects moat names (networks, snapshots):
+// `field` is what the message blames, `what` the kind ("network").
+void check_object_name(const std::string& name, const std::string& field, const std::string& what);
 
 // A home-directory owner: 1-32 of [A-Za-z0-9._-], not starting with '-', not
 // "." or ".." (it becomes /home/<user>, so '/' would escape).
