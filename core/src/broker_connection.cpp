@@ -105,6 +105,16 @@ PluginAnswer BrokerConnection::call_streaming(std::string_view op, const std::st
   return exchange(op, request, deadline);
 }
 
+PluginAnswer BrokerConnection::call_interactive(std::string_view op, const std::string&, const InputSource&,
+                                                const StreamSink&, std::chrono::milliseconds) {
+  // The broker's pipe carries requests one way and answers and output the
+  // other; input during a call would need frames of its own.
+  throw Error(MOAT_E_UNSUPPORTED, fmt::format("plugin '{}' runs in a broker process, and {} is not carried through "
+                                              "a broker yet; run it in moat's process (plugin_host.isolation: "
+                                              "\"{}\": \"in-process\")",
+                                              context_.plugin_id, op, context_.plugin_id));
+}
+
 PluginAnswer BrokerConnection::exchange(std::string_view op, const std::string& request,
                                         std::chrono::milliseconds deadline) {
   if (!lost_.empty()) throw Error(MOAT_E_UNAVAILABLE, lost_);

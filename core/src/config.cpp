@@ -51,6 +51,7 @@ std::chrono::milliseconds* deadline_slot(CallDeadlines& d, std::string_view name
   if (name == "describe_s") return &d.describe;
   if (name == "probe_s") return &d.probe;
   if (name == "lifecycle_s") return &d.lifecycle;
+  if (name == "snapshot_s") return &d.snapshot;
   if (name == "exec_margin_s") return &d.exec_margin;
   if (name == "interrupt_grace_s") return &d.interrupt_grace;
   return nullptr;

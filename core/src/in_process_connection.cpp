@@ -66,6 +66,46 @@ extern "C" int stream_gate_write(void* ctx, int stream, const char* data, size_t
   }
 }
 
+// The caller's input, as the C source the plugin pulls from; closed (every
+// call answers "stopped") once the call returned, so an abandoned plugin
+// thread never reaches the caller's source.
+struct InputGate {
+  InputSource source;
+  std::atomic<bool> open{true};
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+extern "C" int input_gate_next(void* ctx, moat_input_event* event, char* buf, size_t cap, int timeout_ms) {
+  auto* gate = static_cast<InputGate*>(ctx);
+  if (!gate->open.load() || (gate->cancel != nullptr && gate->cancel->load())) return -1;
+  try {
+    InputEvent e = gate->source(std::chrono::milliseconds(std::max(timeout_ms, 0)));
+    *event = moat_input_event{};
+    switch (e.kind) {
+      case InputEvent::Kind::none:
+        return 0;
+      case InputEvent::Kind::stopped:
+        return -1;
+      case InputEvent::Kind::data:
+        event->kind = MOAT_INPUT_DATA;
+        event->size = std::min(cap, e.data.size());
+        std::memcpy(buf, e.data.data(), event->size);
+        return 1;
+      case InputEvent::Kind::eof:
+        event->kind = MOAT_INPUT_EOF;
+        return 1;
+      case InputEvent::Kind::resize:
+        event->kind = MOAT_INPUT_RESIZE;
+        event->rows = e.rows;
+        event->cols = e.cols;
+        return 1;
+    }
+  } catch (...) {
+    return -1;  // never an exception through the plugin's C frames
+  }
+  return 0;
+}
+
 }  // namespace
 
 InProcessConnection::InProcessConnection(const moat_plugin_descriptor& descriptor, const std::string& config_json,
@@ -133,6 +173,36 @@ PluginAnswer InProcessConnection::call_streaming(std::string_view op, const std:
                const moat_output_sink c_sink{sizeof(moat_output_sink), gate.get(), &stream_gate_write};
                char* raw = nullptr;
                const int status = call_stream_operation(fn, instance, request.c_str(), &c_sink, &raw);
+               return answer_of(status, raw, free_string, cap, id, name);
+             });
+}
+
+PluginAnswer InProcessConnection::call_interactive(std::string_view op, const std::string& request,
+                                                   const InputSource& input, const StreamSink& sink,
+                                                   std::chrono::milliseconds deadline) {
+  const moat_interactive_op_fn fn = interactive_slot(descriptor_, op);
+  if (fn == nullptr) return PluginAnswer{MOAT_E_UNSUPPORTED, {}};
+  auto output = std::make_shared<StreamGate>();
+  output->sink = sink;
+  output->cancel = context_.cancel;
+  auto in = std::make_shared<InputGate>();
+  in->source = input;
+  in->cancel = context_.cancel;
+  struct Close {
+    std::shared_ptr<StreamGate> output;
+    std::shared_ptr<InputGate> in;
+    ~Close() {
+      output->open.store(false);
+      in->open.store(false);
+    }
+  } close{output, in};
+  return run(op, deadline,
+             [fn, output, in, instance = instance_, free_string = descriptor_.free_string, request,
+              cap = context_.max_answer_bytes, id = context_.plugin_id, name = std::string(op)]() {
+               const moat_output_sink c_sink{sizeof(moat_output_sink), output.get(), &stream_gate_write};
+               const moat_input_source c_input{sizeof(moat_input_source), in.get(), &input_gate_next};
+               char* raw = nullptr;
+               const int status = call_interactive_operation(fn, instance, request.c_str(), &c_input, &c_sink, &raw);
                return answer_of(status, raw, free_string, cap, id, name);
              });
 }

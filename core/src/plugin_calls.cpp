@@ -43,6 +43,15 @@ MOAT_NO_ENUM_CHECK int call_stream_operation(moat_stream_op_fn fn, moat_plugin* 
   return static_cast<int>(code);
 }
 
+MOAT_NO_ENUM_CHECK int call_interactive_operation(moat_interactive_op_fn fn, moat_plugin* self,
+                                                  const char* request_json, const moat_input_source* input,
+                                                  const moat_output_sink* sink, char** response_json) {
+  const moat_status returned = fn(self, request_json, input, sink, response_json);
+  std::underlying_type_t<moat_status> code = MOAT_OK;
+  std::memcpy(&code, &returned, sizeof code);
+  return static_cast<int>(code);
+}
+
 std::string_view to_string(Isolation i) noexcept { return i == Isolation::process ? "process" : "in-process"; }
 
 std::optional<Isolation> isolation_from_string(std::string_view s) noexcept {
@@ -55,14 +64,15 @@ std::chrono::milliseconds CallDeadlines::for_op(std::string_view op, double exec
   if (op == "describe") return describe;
   if (op == "probe") return probe;
   if (op == "create") return open;
-  const bool exec = op == "sandbox_exec" || op == "sandbox_exec_stream";
+  const bool streamed = op == "sandbox_exec_stream" || op == "sandbox_exec_interactive";
+  const bool exec = op == "sandbox_exec" || streamed;
   if (exec && exec_timeout_s > 0) {
     const auto own = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(exec_timeout_s * 1000.0)));
     return own + exec_margin;
   }
   // A streaming exec without a limit may run as long as its caller reads
   // (a build, a log tail); Ctrl-C still ends it.
-  if (op == "sandbox_exec_stream") return kUnlimitedStream;
+  if (streamed) return kUnlimitedStream;
   if (op == "sandbox_snapshot" || op == "sandbox_restore") return snapshot;
   return lifecycle;
 }

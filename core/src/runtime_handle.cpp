@@ -20,7 +20,7 @@ struct OpSlot {
 
 // The optional operations in ABI order. Their names are the descriptor's
 // field names: what `plugins info` lists and errors quote.
-constexpr std::array<OpSlot, 22> kOptionalOps{{
+constexpr std::array<OpSlot, 23> kOptionalOps{{
     {"sandbox_create", offsetof(moat_plugin_descriptor, sandbox_create)},
     {"sandbox_start", offsetof(moat_plugin_descriptor, sandbox_start)},
     {"sandbox_stop", offsetof(moat_plugin_descriptor, sandbox_stop)},
@@ -43,7 +43,13 @@ constexpr std::array<OpSlot, 22> kOptionalOps{{
     {"sandbox_restore", offsetof(moat_plugin_descriptor, sandbox_restore)},
     {"snapshot_list", offsetof(moat_plugin_descriptor, snapshot_list)},
     {"snapshot_remove", offsetof(moat_plugin_descriptor, snapshot_remove)},
+    {"sandbox_exec_interactive", offsetof(moat_plugin_descriptor, sandbox_exec_interactive)},
 }};
+
+// Slots whose function has a signature of its own (stream_slot, interactive_slot).
+bool own_signature(std::string_view op) {
+  return op == "sandbox_exec_stream" || op == "sandbox_logs_stream" || op == "sandbox_exec_interactive";
+}
 
 // A slot exists only if the plugin's struct_size covers it (older minors
 // have shorter descriptors).
@@ -81,7 +87,18 @@ moat_stream_op_fn stream_slot(const moat_plugin_descriptor& d, std::string_view 
   return fn;
 }
 
+moat_interactive_op_fn interactive_slot(const moat_plugin_descriptor& d, std::string_view op_name) {
+  if (op_name != "sandbox_exec_interactive") return nullptr;
+  constexpr size_t offset = offsetof(moat_plugin_descriptor, sandbox_exec_interactive);
+  if (d.struct_size < offset + sizeof(moat_interactive_op_fn)) return nullptr;
+  moat_interactive_op_fn fn = nullptr;
+  std::memcpy(&fn, reinterpret_cast<const char*>(&d) + offset, sizeof fn);
+  return fn;
+}
+
 moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_name) {
+  // Called as a moat_op_fn, such a slot would be called with the wrong arguments.
+  if (own_signature(op_name)) return nullptr;
   for (const auto& op : kOptionalOps) {
     if (op.name == op_name) return slot_at(d, op.offset);
   }
@@ -219,6 +236,16 @@ ExecResult RuntimeHandle::exec_stream(const ExecRequest& request, const OutputSi
 void RuntimeHandle::logs_stream(const LogsRequest& request, const OutputSink& sink) {
   // Following lasts as long as the sandbox runs and the reader reads.
   call_streaming("sandbox_logs_stream", request, sink, request.follow ? kUnlimitedStream : deadlines_.lifecycle);
+}
+
+ExecResult RuntimeHandle::exec_interactive(const ExecRequest& request, const InputSource& input,
+                                           const OutputSink& sink) {
+  constexpr std::string_view op = "sandbox_exec_interactive";
+  if (!supports(op)) throw Error(MOAT_E_UNSUPPORTED, fmt::format("runtime '{}' does not support {}", id(), op));
+  const std::string body = nlohmann::json(request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return convert<ExecResult>(
+      interpret(op, connection_->call_interactive(op, body, input, sink, deadlines_.for_op(op, request.timeout_s))),
+      id(), "sandbox_exec_interactive");
 }
 
 ExecResult RuntimeHandle::exec(const ExecRequest& request) {

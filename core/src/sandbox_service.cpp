@@ -395,6 +395,15 @@ ExecResult SandboxService::exec_stream(const ExecRequest& request, const OutputS
   });
 }
 
+ExecResult SandboxService::exec_interactive(const ExecRequest& request, const InputSource& input,
+                                            const OutputSink& sink) {
+  return interruptible(cancelled_, [&] {
+    return on_owner(
+        request.name, owners_, [&]() -> RuntimeHandle& { return owner(request.name); },
+        [&](RuntimeHandle& h) { return h.exec_interactive(request, input, sink); });
+  });
+}
+
 void SandboxService::logs_stream(const LogsRequest& request, const OutputSink& sink) {
   interruptible(cancelled_, [&] {
     on_owner(

@@ -73,12 +73,17 @@ class HostRuntime {
     c.bind_mounts = false;
     c.dynamic_networking = false;
     c.unprivileged = true;
+    // One note per line of `moat plugins info host`.
+    const std::string binds =
+        "the workspace and home are host directories used in place (default: a scratch dir under state_dir); "
+        "other binds, volumes, read-only mounts, networks and Docker-in-Docker are unsupported";
+    const std::string exec =
+        "exec maps a workdir of /workspace[/...] and the home path onto the sandbox's directories; argv is "
+        "passed as is";
     c.notes = {"runs as plain host processes: the native baseline for overhead ratios",
                "no isolation of any kind: same user, kernel, filesystem and network as the caller",
-               "the workspace and home are host directories used in place (default: a scratch dir under state_dir); "
-               "other binds, volumes, read-only mounts, networks and Docker-in-Docker are unsupported",
-               "exec maps a workdir of /workspace[/...] and the home path onto the sandbox's directories; argv is "
-               "passed as is",
+               binds,
+               exec,
                "no networks (network create/connect): its processes share the host's network",
                "no snapshots: it has no filesystem of its own to keep, only the host directories it was given"};
     // What it does not list (hostname, mounts, command, dind, and every

@@ -34,16 +34,34 @@ TEST(PluginRegistry, LoadsAllSevenShippedPlugins) {
     EXPECT_TRUE(rec->ok()) << id << ": " << rec->reason;
     EXPECT_EQ(rec->version, "0.1.0");
   }
-  const std::vector<std::string> docker_ops = {
-      "sandbox_create",     "sandbox_start",   "sandbox_stop",   "sandbox_restart",     "sandbox_remove",
-      "sandbox_exec",       "sandbox_inspect", "sandbox_logs",   "sandbox_list",        "network_connect",
-      "network_disconnect", "managed_list",    "managed_remove", "sandbox_exec_stream", "sandbox_logs_stream",
-      "network_create",     "network_remove",  "network_list",   "sandbox_snapshot",    "sandbox_restore",
-      "snapshot_list",      "snapshot_remove"};
+  const std::vector<std::string> docker_ops = {"sandbox_create",
+                                               "sandbox_start",
+                                               "sandbox_stop",
+                                               "sandbox_restart",
+                                               "sandbox_remove",
+                                               "sandbox_exec",
+                                               "sandbox_inspect",
+                                               "sandbox_logs",
+                                               "sandbox_list",
+                                               "network_connect",
+                                               "network_disconnect",
+                                               "managed_list",
+                                               "managed_remove",
+                                               "sandbox_exec_stream",
+                                               "sandbox_logs_stream",
+                                               "network_create",
+                                               "network_remove",
+                                               "network_list",
+                                               "sandbox_snapshot",
+                                               "sandbox_restore",
+                                               "snapshot_list",
+                                               "snapshot_remove",
+                                               "sandbox_exec_interactive"};
   for (const char* id : {"runc", "sysbox", "gvisor", "kata", "kata-qemu", "kata-clh"})
     EXPECT_EQ(open(id)->operations(), docker_ops) << id;
   auto host_ops = open("host")->operations();
-  for (const char* unsupported : {"network_connect", "network_create", "sandbox_snapshot", "sandbox_restore"})
+  for (const char* unsupported :
+       {"network_connect", "network_create", "sandbox_snapshot", "sandbox_restore", "sandbox_exec_interactive"})
     EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), unsupported), 0) << unsupported;
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "sandbox_exec"), 1);
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "managed_list"), 1);

@@ -64,8 +64,20 @@ ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions
     spawn.out = moat::support::Output::fd;
     spawn.out_fd = options.stdout_fd;
   }
+  spawn.stdin_pipe = options.stdin_data.has_value();
   moat::support::Process child(spawn);
   if (pty) pty->close_slave();
+  if (options.stdin_data) {
+    // Small inputs only: written whole before the output is read.
+    std::string_view rest = *options.stdin_data;
+    while (!rest.empty()) {
+      const ssize_t n = ::write(child.stdin_fd(), rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    child.close_stdin();
+  }
   if (options.on_started) options.on_started(child.pid());
 
   ProcessResult r;

@@ -27,6 +27,8 @@ struct RunOptions {
   // itself, say) instead of being captured; the caller closes it once
   // on_started has run.
   int stdout_fd = -1;
+  // Set: written to the child's stdin, which is then closed (else /dev/null).
+  std::optional<std::string> stdin_data;
   // A safety net against a hung child, not a performance assertion.
   std::chrono::seconds kill_after{120};
   // Called with the child's pid right after it starts (e.g. to signal it).

@@ -8,6 +8,7 @@
 // and an older plugin (or the reverse) still understand each other.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -127,6 +128,11 @@ struct ExecRequest {
   std::string workdir;
   std::string user;
   double timeout_s = 0;  // 0 = no limit
+  // sandbox_exec_interactive (ABI 1.1): a terminal for the command, and its
+  // size at the start (0: unknown); in the JSON only when set.
+  bool tty = false;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
 };
 
 struct ExecResult {
@@ -143,6 +149,18 @@ struct ExecResult {
 // sandbox_exec_stream): stream 1 is stdout, 2 is stderr. Returns false when
 // the receiver stopped listening; the command is then ended.
 using OutputSink = std::function<bool(int stream, std::string_view data)>;
+
+// What an interactive exec reads (ABI 1.1, sandbox_exec_interactive): the
+// next piece of input, its end, a new terminal size, or - `none` - nothing
+// within the wait; `stopped` once the caller stopped (the command is ended).
+struct InputEvent {
+  enum class Kind { none, data, eof, resize, stopped };
+  Kind kind = Kind::none;
+  std::string data;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+};
+using InputSource = std::function<InputEvent(std::chrono::milliseconds wait)>;
 
 // What a sandbox's main process has written (sandbox_logs). Not an
 // ExecResult: there is no exit code or duration to report.
@@ -372,6 +390,9 @@ inline void from_json(const nlohmann::json& j, SandboxInfo& s) {
 inline void to_json(nlohmann::json& j, const ExecRequest& r) {
   j = {{"name", r.name},       {"argv", r.argv}, {"env", r.env},
        {"workdir", r.workdir}, {"user", r.user}, {"timeout_s", r.timeout_s}};
+  if (r.tty) j["tty"] = true;
+  if (r.rows != 0) j["rows"] = r.rows;
+  if (r.cols != 0) j["cols"] = r.cols;
 }
 inline void from_json(const nlohmann::json& j, ExecRequest& r) {
   detail::get_opt(j, "name", r.name);
@@ -380,6 +401,9 @@ inline void from_json(const nlohmann::json& j, ExecRequest& r) {
   detail::get_opt(j, "workdir", r.workdir);
   detail::get_opt(j, "user", r.user);
   detail::get_opt(j, "timeout_s", r.timeout_s);
+  detail::get_opt(j, "tty", r.tty);
+  detail::get_opt(j, "rows", r.rows);
+  detail::get_opt(j, "cols", r.cols);
 }
 
 inline void to_json(nlohmann::json& j, const ExecResult& r) {

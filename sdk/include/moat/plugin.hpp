@@ -42,6 +42,8 @@
 #include <moat/error.hpp>
 #include <moat/model.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -246,6 +248,47 @@ struct Adapter {
     }
     return nullptr;
   }
+  // The host's C input source as an InputSource.
+  static InputSource input_of(const moat_input_source* input) {
+    if (input == nullptr || input->next == nullptr)
+      throw moat::Error(MOAT_E_INVALID, "the host passed no input source");
+    return [input](std::chrono::milliseconds wait) {
+      moat_input_event event{};
+      std::string buffer(std::size_t{64} * 1024, '\0');
+      const int got = input->next(input->ctx, &event, buffer.data(), buffer.size(), static_cast<int>(wait.count()));
+      InputEvent out;
+      if (got < 0) {
+        out.kind = InputEvent::Kind::stopped;
+      } else if (got > 0 && event.kind == MOAT_INPUT_DATA) {
+        out.kind = InputEvent::Kind::data;
+        buffer.resize(std::min(event.size, buffer.size()));
+        out.data = std::move(buffer);
+      } else if (got > 0 && event.kind == MOAT_INPUT_EOF) {
+        out.kind = InputEvent::Kind::eof;
+      } else if (got > 0 && event.kind == MOAT_INPUT_RESIZE) {
+        out.kind = InputEvent::Kind::resize;
+        out.rows = event.rows;
+        out.cols = event.cols;
+      }
+      return out;
+    };
+  }
+  // A plugin's exec_interactive(request, input, sink).
+  static moat_interactive_op_fn exec_interactive() {
+    if constexpr (requires(Impl & i, const ExecRequest& r, const InputSource& in, const OutputSink& s) {
+                    i.exec_interactive(r, in, s);
+                  }) {
+      return [](moat_plugin* p, const char* in, const moat_input_source* input, const moat_output_sink* sink,
+                char** out) noexcept {
+        return guarded(out, [&] {
+          const OutputSink to_host = sink_of(sink);
+          const InputSource from_host = input_of(input);
+          return nlohmann::json(self(p).exec_interactive(parse_request(in).get<ExecRequest>(), from_host, to_host));
+        });
+      };
+    }
+    return nullptr;
+  }
   static moat_stream_op_fn logs_stream() {
     if constexpr (requires(Impl & i, const LogsRequest& r, const OutputSink& s) { i.logs_stream(r, s); }) {
       return [](moat_plugin* p, const char* in, const moat_output_sink* sink, char** out) noexcept {
@@ -445,6 +488,7 @@ struct Adapter {
     d.sandbox_restore = restore_sandbox();
     d.snapshot_list = list_snapshots();
     d.snapshot_remove = remove_snapshot();
+    d.sandbox_exec_interactive = exec_interactive();
     return d;
   }
 };

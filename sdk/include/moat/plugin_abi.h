@@ -112,6 +112,38 @@ typedef struct moat_output_sink {
 typedef moat_status (*moat_stream_op_fn)(moat_plugin* self, const char* request_json, const moat_output_sink* sink,
                                          char** response_json);
 
+/*
+ * ABI 1.1: what an interactive exec reads from the host, event by event:
+ * the caller's input, its end, and the terminal's size.
+ */
+typedef enum moat_input_kind {
+  MOAT_INPUT_DATA = 1,  /* `size` bytes of input, in the buffer */
+  MOAT_INPUT_EOF = 2,   /* the input ended (stdin closed): close the command's */
+  MOAT_INPUT_RESIZE = 3 /* the terminal is now `rows` x `cols` */
+} moat_input_kind;
+
+typedef struct moat_input_event {
+  uint32_t kind; /* a moat_input_kind */
+  uint32_t rows;
+  uint32_t cols;
+  size_t size;
+} moat_input_event;
+
+typedef struct moat_input_source {
+  uint32_t struct_size;
+  void* ctx;
+  /* Waits at most timeout_ms for the next event; for DATA it copies at most
+   * `cap` bytes into `buf`. Returns 1 with *event filled, 0 when nothing
+   * came in time, -1 once the host stopped (Ctrl-C, its caller went away):
+   * the plugin then ends the command. One thread at a time calls it. */
+  int (*next)(void* ctx, moat_input_event* event, char* buf, size_t cap, int timeout_ms);
+} moat_input_source;
+
+/* An interactive operation: input from `input`, output to `sink`. */
+typedef moat_status (*moat_interactive_op_fn)(moat_plugin* self, const char* request_json,
+                                              const moat_input_source* input, const moat_output_sink* sink,
+                                              char** response_json);
+
 typedef struct moat_plugin_descriptor {
   uint32_t struct_size;
   uint16_t abi_major;
@@ -178,6 +210,11 @@ typedef struct moat_plugin_descriptor {
   moat_op_fn snapshot_list;
   /* {"name"} -> null: the snapshot and what it holds */
   moat_op_fn snapshot_remove;
+
+  /* ---- optional, ABI 1.1: interactive exec (NULL = unsupported) ---- */
+  /* ExecRequest with "tty"?, "rows"?, "cols"? -> ExecResult without output:
+   * stdin from `input`, output to `sink` (with a TTY, all of it is stream 1). */
+  moat_interactive_op_fn sandbox_exec_interactive;
 
   /* Room to grow without moving anything above; must be NULL. */
   void* reserved[4];

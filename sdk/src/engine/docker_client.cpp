@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,10 @@
 #include <random>
 #include <string_view>
 #include <thread>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace moat::engine {
 
@@ -190,7 +195,72 @@ struct ExecRun {
   // Set: output goes here instead of `output` (ExecOptions::on_output).
   std::function<bool(int, std::string_view)> on_output;
   bool reader_stopped = false;  // on_output said no more
+  // An interactive exec (ExecOptions::input, tty, rows, cols).
+  InputSource input;
+  bool tty = false;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::atomic<bool> input_stopped{false};  // the input source said stopped
 };
+
+// send(2) all of `data`; false once the engine's side is gone or `done`.
+// The socket is non-blocking (asio made it so, and a dup shares that): a
+// full socket buffer is waited out, not taken for an error.
+bool send_all(int fd, std::string_view data, const std::atomic<bool>& done) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (done.load()) return false;
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, 100);
+      continue;
+    }
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The writer side of an interactive exec: input events to the hijacked
+// socket `fd` (a dup the caller closes) until `done`. A resize goes to the
+// engine on a connection of its own; it failing is not the command failing.
+void pump_input(DockerClient& client, ExecRun& run, int fd, const std::atomic<bool>& done) {
+  auto resize = [&](std::uint32_t rows, std::uint32_t cols) {
+    if (!run.tty || rows == 0 || cols == 0) return;
+    try {
+      client.resize_exec(run.exec_id, rows, cols);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the next resize may work
+    }
+  };
+  resize(run.rows, run.cols);
+  bool open = true;
+  while (!done.load()) {
+    InputEvent event;
+    try {
+      event = run.input(std::chrono::milliseconds(100));
+    } catch (const std::exception&) {
+      event.kind = InputEvent::Kind::stopped;
+    }
+    switch (event.kind) {
+      case InputEvent::Kind::data:
+        if (open && !send_all(fd, event.data, done)) open = false;
+        break;
+      case InputEvent::Kind::eof:
+        if (open) ::shutdown(fd, SHUT_WR);
+        open = false;
+        break;
+      case InputEvent::Kind::resize:
+        resize(event.rows, event.cols);
+        break;
+      case InputEvent::Kind::stopped:
+        run.input_stopped = true;
+        return;
+      case InputEvent::Kind::none:
+        break;
+    }
+  }
+}
 
 // A token no other exec of this process or another shares: 64 random bits
 // and a counter, fixed width (no token is a prefix of another).
@@ -589,7 +659,14 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
   const std::string what = "exec of `" + argv_text(argv) + "` in container " + id;
   const std::string token = exec_token();
 
-  json create = {{"AttachStdin", false}, {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", argv}};
+  const bool interactive = static_cast<bool>(options.input);
+  if (interactive && !options.on_output)
+    throw EngineError(MOAT_E_INVALID, 0, "an interactive exec in " + id + " needs an output sink");
+  json create = {{"AttachStdin", interactive},
+                 {"AttachStdout", true},
+                 {"AttachStderr", true},
+                 {"Tty", interactive && options.tty},
+                 {"Cmd", argv}};
   std::vector<std::string> env = options.env;
   env.push_back("MOAT_EXEC_ID=" + token);
   create["Env"] = env;
@@ -598,6 +675,12 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
 
   ExecRun run;
   run.on_output = options.on_output;
+  if (interactive) {
+    run.input = options.input;
+    run.tty = options.tty;
+    run.rows = options.rows;
+    run.cols = options.cols;
+  }
   try {
     d.run_exec(*this, id, create, deadline, timeout, true, what, run);
     return std::move(run.output);
@@ -605,6 +688,7 @@ ExecOutput DockerClient::exec(const std::string& id, const std::vector<std::stri
     const std::string killed = d.kill_exec(*this, id, token);
     if (run.reader_stopped)
       throw EngineError(MOAT_E_FAILED, 0, what + " stopped: its output had no reader any more; " + killed);
+    if (run.input_stopped) throw EngineInterrupted(what + " was stopped by its caller; " + killed);
     throw EngineInterrupted(what + " was interrupted; " + killed);
   } catch (const EngineError& e) {
     if (e.status() != MOAT_E_TIMEOUT) throw;
@@ -662,14 +746,17 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
 
   ExecOutput& output = run.output;
   CappedOutput sink(output, d.options.max_output_bytes);
-  StreamDemux demux([&sink, &run](StreamKind kind, std::string_view piece) {
+  const auto deliver = [&sink, &run](StreamKind kind, std::string_view piece) {
     if (!run.on_output) {
       sink.add(kind, piece);
     } else if (!run.reader_stopped && !run.on_output(kind == StreamKind::stderr_stream ? 2 : 1, piece)) {
       run.reader_stopped = true;
     }
-  });
-  const json start = {{"Detach", false}, {"Tty", false}};
+  };
+  StreamDemux demux(deliver);
+  // With a TTY the engine sends the terminal's bytes as they are, unframed.
+  const bool tty = bool_at(create, "Tty", false);
+  const json start = {{"Detach", false}, {"Tty", tty}};
   const auto start_request = post(versioned(client, "/exec/" + segment(run.exec_id) + "/start"), &start);
   // Some runtimes never end an exec's stream when the whole sandbox dies
   // under it (gVisor's Sentry OOM-killed at a memory or pids limit: docker
@@ -678,7 +765,7 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
   std::string container_ended;
   auto next_look = Clock::now() + kContainerWatchInterval;
   const auto stop_waiting = [&]() -> bool {
-    if (run.reader_stopped || (d.options.cancelled && d.options.cancelled())) return true;
+    if (run.reader_stopped || run.input_stopped || (d.options.cancelled && d.options.cancelled())) return true;
     if (Clock::now() < next_look) return false;
     next_look = Clock::now() + kContainerWatchInterval;
     try {
@@ -692,8 +779,34 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
     // A dedicated connection: after the hijack it belongs to this stream.
     auto connection = d.open_connection(deadline);
     if (cancellable) connection->set_cancelled(stop_waiting);
-    const auto started =
-        connection->exchange_hijacked(start_request, deadline, [&demux](std::string_view bytes) { demux.feed(bytes); });
+    // Interactive: a writer thread feeds stdin while this one reads.
+    std::atomic<bool> reading_done{false};
+    std::thread writer;
+    int writer_fd = -1;
+    UnixHttpConnection::Duplex duplex;
+    if (run.input) {
+      duplex.started = [&](int fd) {
+        writer_fd = ::dup(fd);
+        if (writer_fd >= 0)
+          writer = std::thread(
+              [&client, &run, writer_fd, &reading_done] { pump_input(client, run, writer_fd, reading_done); });
+      };
+      duplex.finishing = [&] {
+        reading_done = true;
+        if (writer.joinable()) writer.join();
+        if (writer_fd >= 0) ::close(writer_fd);
+        writer_fd = -1;
+      };
+    }
+    const auto started = connection->exchange_hijacked(
+        start_request, deadline,
+        [&](std::string_view bytes) {
+          if (tty)
+            deliver(StreamKind::stdout_stream, bytes);
+          else
+            demux.feed(bytes);
+        },
+        duplex);
     if (started.status != 101 && started.status != 200) Impl::raise(started, start_request);
     demux.finish();
   } catch (const TransportError& e) {
@@ -722,6 +835,13 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
+}
+
+void DockerClient::resize_exec(const std::string& exec_id, std::uint32_t rows, std::uint32_t cols) {
+  const auto request =
+      post(versioned(*this, "/exec/" + segment(exec_id) + "/resize" +
+                                Query().add("h", std::to_string(rows)).add("w", std::to_string(cols)).str()));
+  impl_->call(request);
 }
 
 void DockerClient::create_volume(const std::string& name, const std::map<std::string, std::string>& labels) {

@@ -310,6 +310,23 @@ ExecResult DockerRuntime::exec_stream(const ExecRequest& request, const OutputSi
   return result;
 }
 
+ExecResult DockerRuntime::exec_interactive(const ExecRequest& request, const InputSource& input,
+                                           const OutputSink& sink) {
+  ExecOptions options = exec_options(request);
+  options.on_output = sink;
+  options.input = input;
+  options.tty = request.tty;
+  options.rows = request.rows;
+  options.cols = request.cols;
+  const auto started = std::chrono::steady_clock::now();
+  const ExecOutput out =
+      with_id(request.name, [&](const std::string& id) { return client_.exec(id, request.argv, options); });
+  ExecResult result;
+  result.exit_code = out.exit_code;
+  result.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
 ExecResult DockerRuntime::exec_sandbox(const ExecRequest& request) {
   const ExecOptions options = exec_options(request);
   const auto started = std::chrono::steady_clock::now();

@@ -15,7 +15,10 @@ namespace {
 // quietly when the image has no dockerd). After a container restart the pid
 // file is stale and its number may belong to another process, hence the comm
 // check; a dead dockerd is our child until this shell exits, hence the zombie
-// check.
+// check. The containerd that dockerd supervises died with it; its pid file
+// goes too (a snapshot taken while both ran carries it into a restored
+// sandbox, where its number can be a live process: dockerd would then wait
+// for a containerd that is not there).
 constexpr const char* kStartDockerd = R"sh(
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
   [ "$2" = auto ] && exit 3
@@ -24,7 +27,7 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
 fi
 pid=$(cat /var/run/docker.pid 2>/dev/null)
 if [ -z "$pid" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" != dockerd ]; then
-  rm -f /var/run/docker.pid
+  rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
   # The inner engine's default would be the first 172.x/16 its own routes do
   # not show: the one the outer engine hands the next network, which then
   # cannot be connected to this sandbox. An image's own daemon.json wins.

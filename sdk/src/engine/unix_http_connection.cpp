@@ -344,6 +344,12 @@ HttpResponse UnixHttpConnection::exchange_streamed(const HttpRequest& request, C
 
 HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
                                                    const std::function<void(std::string_view)>& on_data) {
+  return exchange_hijacked(request, deadline, on_data, Duplex{});
+}
+
+HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
+                                                   const std::function<void(std::string_view)>& on_data,
+                                                   const Duplex& duplex) {
   auto& d = *impl_;
   d.begin(request, deadline, true);
 
@@ -365,6 +371,14 @@ HttpResponse UnixHttpConnection::exchange_hijacked(const HttpRequest& request, C
 
   // From here the socket is a raw stream; bytes that arrived with the header
   // are already in the buffer.
+  if (duplex.started) duplex.started(d.socket.native_handle());
+  // Whatever ends the reading, the writer is stopped before the socket goes.
+  struct Finish {
+    const std::function<void()>& finishing;
+    ~Finish() {
+      if (finishing) finishing();
+    }
+  } finish{duplex.finishing};
   if (d.buffer.size() > 0) {
     const auto early = d.buffer.data();  // flat_buffer: one contiguous piece
     on_data(std::string_view(static_cast<const char*>(early.data()), early.size()));

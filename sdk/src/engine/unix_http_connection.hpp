@@ -92,6 +92,19 @@ class UnixHttpConnection {
   HttpResponse exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
                                  const std::function<void(std::string_view)>& on_data);
 
+  // What an interactive exec sends the other way on a hijacked stream:
+  // `started` gets the socket's descriptor once the stream begins; it stays
+  // the connection's, so a writer thread works on a dup(2) of it (send(2)
+  // for stdin, shutdown(SHUT_WR) for its end), which outlives a socket this
+  // connection closes on a deadline. `finishing` runs once the reading ended,
+  // however it ended (the writer thread is stopped and joined there).
+  struct Duplex {
+    std::function<void(int fd)> started;
+    std::function<void()> finishing;
+  };
+  HttpResponse exchange_hijacked(const HttpRequest& request, Clock::time_point deadline,
+                                 const std::function<void(std::string_view)>& on_data, const Duplex& duplex);
+
   // Like exchange(), but a 2xx body is passed to `on_data` piece by piece as
   // it arrives (never held whole); the returned response's body is then
   // empty. Any other status is read as an ordinary response.

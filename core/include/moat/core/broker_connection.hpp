@@ -34,6 +34,8 @@ class BrokerConnection final : public PluginConnection {
   PluginAnswer call(std::string_view op, const std::string& request, std::chrono::milliseconds deadline) override;
   PluginAnswer call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
                               std::chrono::milliseconds deadline) override;
+  PluginAnswer call_interactive(std::string_view op, const std::string& request, const InputSource& input,
+                                const StreamSink& sink, std::chrono::milliseconds deadline) override;
   [[nodiscard]] Isolation isolation() const noexcept override { return Isolation::process; }
   [[nodiscard]] int pid() const;
 

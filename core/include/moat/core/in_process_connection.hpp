@@ -26,6 +26,8 @@ class InProcessConnection final : public PluginConnection {
   PluginAnswer call(std::string_view op, const std::string& request, std::chrono::milliseconds deadline) override;
   PluginAnswer call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
                               std::chrono::milliseconds deadline) override;
+  PluginAnswer call_interactive(std::string_view op, const std::string& request, const InputSource& input,
+                                const StreamSink& sink, std::chrono::milliseconds deadline) override;
   [[nodiscard]] Isolation isolation() const noexcept override { return Isolation::in_process; }
 
  private:

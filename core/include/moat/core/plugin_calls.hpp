@@ -14,6 +14,7 @@
 #pragma once
 
 #include <moat/plugin_abi.h>
+#include <moat/model.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -77,6 +78,8 @@ int call_operation(moat_op_fn fn, moat_plugin* self, const char* request_json, c
 // The same for the streaming exec (ABI 1.1).
 int call_stream_operation(moat_stream_op_fn fn, moat_plugin* self, const char* request_json,
                           const moat_output_sink* sink, char** response_json);
+int call_interactive_operation(moat_interactive_op_fn fn, moat_plugin* self, const char* request_json,
+                               const moat_input_source* input, const moat_output_sink* sink, char** response_json);
 
 // The deadline of a streaming exec without a timeout of its own: in effect
 // none (30 days); Ctrl-C and the reader going away still end it.
@@ -116,6 +119,11 @@ class PluginConnection {
   // returned or thrown; it returns false to stop the command.
   virtual PluginAnswer call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
                                       std::chrono::milliseconds deadline) = 0;
+  // sandbox_exec_interactive (ABI 1.1): as call_streaming, and the plugin
+  // pulls the caller's input from `input` (copied; never called once this
+  // has returned or thrown).
+  virtual PluginAnswer call_interactive(std::string_view op, const std::string& request, const InputSource& input,
+                                        const StreamSink& sink, std::chrono::milliseconds deadline) = 0;
   [[nodiscard]] virtual Isolation isolation() const noexcept = 0;
 };
 

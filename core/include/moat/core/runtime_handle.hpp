@@ -47,6 +47,10 @@ class RuntimeHandle {
   // ABI 1.1: the command's output goes to `sink` as it comes; the result has
   // no output. MOAT_E_UNSUPPORTED when the plugin has no streaming exec.
   ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // ABI 1.1: stdin, terminal size and the end of input come from `input`,
+  // the output goes to `sink` (docker exec -i / -it). MOAT_E_UNSUPPORTED
+  // when the plugin has no interactive exec, or runs in a broker.
+  ExecResult exec_interactive(const ExecRequest& request, const InputSource& input, const OutputSink& sink);
   // ABI 1.1: the log (tail, follow, since) goes to `sink` as it comes;
   // MOAT_E_UNSUPPORTED when the plugin cannot stream logs.
   void logs_stream(const LogsRequest& request, const OutputSink& sink);
@@ -100,5 +104,7 @@ moat_op_fn operation_slot(const moat_plugin_descriptor& d, std::string_view op_n
 // A streaming operation's slot ("sandbox_exec_stream", "sandbox_logs_stream":
 // their own signature); NULL as for operation_slot.
 moat_stream_op_fn stream_slot(const moat_plugin_descriptor& d, std::string_view op_name);
+// The interactive slot ("sandbox_exec_interactive"); NULL as for operation_slot.
+moat_interactive_op_fn interactive_slot(const moat_plugin_descriptor& d, std::string_view op_name);
 
 }  // namespace moat::core

@@ -79,6 +79,9 @@ class SandboxService {
   // The output goes to `sink` as it comes (ABI 1.1); MOAT_E_UNSUPPORTED when
   // the owner's plugin cannot stream (then exec() buffers it).
   ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // stdin and terminal events from `input`, output to `sink` (ABI 1.1,
+  // docker exec -i/-it); MOAT_E_UNSUPPORTED when the owner cannot.
+  ExecResult exec_interactive(const ExecRequest& request, const InputSource& input, const OutputSink& sink);
   // The log as it comes (ABI 1.1): tail, follow, since; MOAT_E_UNSUPPORTED
   // when the owner's plugin cannot stream logs (then logs() buffers it).
   void logs_stream(const LogsRequest& request, const OutputSink& sink);

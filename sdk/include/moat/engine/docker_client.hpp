@@ -9,6 +9,7 @@
 #pragma once
 
 #include <moat/error.hpp>
+#include <moat/model.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -89,6 +90,15 @@ struct ExecOptions {
   // stderr) and ExecOutput carries none; false stops the command (its
   // processes are killed, and exec throws MOAT_E_FAILED).
   std::function<bool(int stream, std::string_view data)> on_output;
+  // Set: stdin is attached and fed from here, on a thread of the client's,
+  // while the output streams (an interactive exec; needs on_output). Its
+  // `stopped` ends the command as on_output's false does.
+  InputSource input;
+  // A terminal for the command (its output is then all stream 1), of
+  // rows x cols at the start when both are known.
+  bool tty = false;
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
 };
 
 // Label filter for list calls: {"moat.managed": "true"} -> label=moat.managed=true.
@@ -152,6 +162,8 @@ class DockerClient {
   // that did not scrub their environment). It works on every runtime, gVisor
   // included, because it runs inside the sandbox.
   ExecOutput exec(const std::string& id, const std::vector<std::string>& argv, const ExecOptions& options = {});
+  // The terminal of a running exec (`exec_id`, not the container's) is now rows x cols.
+  void resize_exec(const std::string& exec_id, std::uint32_t rows, std::uint32_t cols);
 
   // ---- volumes ----
   void create_volume(const std::string& name, const std::map<std::string, std::string>& labels);

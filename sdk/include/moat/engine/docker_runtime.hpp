@@ -98,6 +98,9 @@ class DockerRuntime {
   ExecResult exec_sandbox(const ExecRequest& request);
   // ABI 1.1: the output goes to `sink` as the engine sends it, never held.
   ExecResult exec_stream(const ExecRequest& request, const OutputSink& sink);
+  // ABI 1.1: stdin from `input` (data, its end, terminal resizes) while the
+  // output goes to `sink`; with request.tty a terminal (docker exec -it).
+  ExecResult exec_interactive(const ExecRequest& request, const InputSource& input, const OutputSink& sink);
   // ABI 1.1: the log as the engine sends it (tail, since, follow).
   void logs_stream(const LogsRequest& request, const OutputSink& sink);
   SandboxInfo inspect_sandbox(const std::string& name);
