@@ -19,18 +19,22 @@ install(FILES
 include("${CMAKE_CURRENT_LIST_DIR}/MoatManCompletion.cmake")
 
 # ---- Debian package (cpack -G DEB in the build dir; scripts/package-check.sh) ----
-# Configure with -DCMAKE_INSTALL_PREFIX=/usr so GNUInstallDirs picks the
-# multiarch libdir (lib/x86_64-linux-gnu) that the binary's relative plugin
-# lookup is compiled against; the package installs under the same prefix.
+# The .deb always installs under /usr, whatever prefix the build was
+# configured with: Debian policy leaves /usr/local to the administrator.
+# What the binary finds at run time is relative to it (bin/../<libdir>/moat),
+# so a build configured for /usr/local packs into /usr as it is. Configure
+# with -DCMAKE_INSTALL_PREFIX=/usr for the multiarch libdir
+# (lib/x86_64-linux-gnu) Debian's own packages use, as scripts/test-suite.sh does.
 if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  message(STATUS "moat: CMAKE_INSTALL_PREFIX is ${CMAKE_INSTALL_PREFIX}; the .deb needs /usr for a Debian layout")
+  message(STATUS "moat: the .deb installs under /usr; with CMAKE_INSTALL_PREFIX=${CMAKE_INSTALL_PREFIX} its "
+                 "libraries go to /usr/${CMAKE_INSTALL_LIBDIR}, not the multiarch dir")
 endif()
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "moat")
 set(CPACK_PACKAGE_VENDOR "moat developers")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
-set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
+set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "moat developers <moat@localhost>")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "${PROJECT_DESCRIPTION}

@@ -4,7 +4,9 @@
 # control fields and layout, unpacks it with dpkg-deb -x into a temporary
 # folder tree, and runs the unpacked usr/bin/moat: `moat version` and
 # `moat plugins list`, which must find the packaged plugins next to itself
-# (no --plugin-path). Exits non-zero on the first problem.
+# (no --plugin-path). Then, as root, installs it with apt-get and runs the
+# installed binary (version, runtimes, a sandbox), and purges it. Exits
+# non-zero on the first problem.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 fail() { echo "package-check: $*" >&2; exit 1; }
@@ -58,3 +60,48 @@ bad=$(grep -c '"ok": false' <<< "$list" || true)
 [ "$bad" -eq 0 ] || { echo "$list"; fail "$bad packaged plugins failed to load"; }
 "$moat" plugins list
 echo "package-check: ok ($plugins plugins load from the unpacked tree)"
+
+# Installed the Debian way, where that may be done (root, apt, and no moat
+# package already there that this would replace): apt-get install ./moat_*.deb,
+# then the installed binary's version, runtimes and one sandbox, then a purge
+# that leaves nothing of the package. MOAT_PACKAGE_INSTALL=0 skips it.
+if [ "${MOAT_PACKAGE_INSTALL:-1}" != 1 ]; then
+  echo "package-check: install step skipped (MOAT_PACKAGE_INSTALL=${MOAT_PACKAGE_INSTALL})"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "package-check: install step skipped (needs root and apt-get)"
+  exit 0
+fi
+if dpkg-query -W -f='${Status}' moat 2>/dev/null | grep -q 'install ok installed'; then
+  echo "package-check: install step skipped (a moat package is already installed; it is left alone)"
+  exit 0
+fi
+sandbox="moat-package-check-$$"
+# shellcheck disable=SC2317  # called by the trap
+finish() {
+  if [ -x /usr/bin/moat ]; then
+    /usr/bin/moat sandbox rm "$sandbox" -q >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq moat >/dev/null 2>&1
+  fi
+  rm -rf "$root"
+}
+trap finish EXIT
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$deb" >"$build/package-install.log" 2>&1 ||
+  { tail -20 "$build/package-install.log"; fail "apt-get install $deb failed"; }
+[ "$(command -v moat)" = /usr/bin/moat ] || [ -x /usr/bin/moat ] || fail "the package did not install /usr/bin/moat"
+/usr/bin/moat version | grep -q "plugin ABI" || fail "installed moat version failed"
+/usr/bin/moat runtimes || fail "installed moat runtimes failed"
+/usr/bin/moat runtimes -q | grep -qx runc || fail "installed moat finds no usable runc runtime"
+/usr/bin/moat sandbox create "$sandbox" --runtime runc --image moat/base:busybox --start \
+  --label "moat.run-id=package-check-$$" -q || fail "installed moat could not create a sandbox"
+[ "$(/usr/bin/moat sandbox exec "$sandbox" -- echo installed)" = installed ] || fail "installed moat could not exec"
+/usr/bin/moat sandbox rm "$sandbox" -q || fail "installed moat could not remove its sandbox"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq moat >>"$build/package-install.log" 2>&1 || fail "apt-get purge moat failed"
+[ ! -e /usr/bin/moat ] || fail "/usr/bin/moat is still there after the purge"
+if dpkg-query -W -f='${Status}' moat 2>/dev/null | grep -q 'installed'; then fail "moat is still installed after the purge"; fi
+for f in /usr/lib/*/moat /usr/share/moat /usr/include/moat; do
+  [ ! -e "$f" ] || fail "$f is still there after the purge"
+done
+echo "package-check: ok (apt-get install, version, runtimes, a sandbox, purge)"
+exit 0

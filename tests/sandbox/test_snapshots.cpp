@@ -269,4 +269,16 @@ TEST(SnapshotsRefused, BadRequestsLeaveNothing) {
   runc.managed_remove(*object);
   EXPECT_FALSE(client().inspect_image("moat-snapshots:" + snap).has_value());
   EXPECT_TRUE(client().list_volumes({{"moat.snapshot", snap}}).empty());
+
+  // A snapshot whose image someone removed by hand leaves its volumes to gc
+  // as plain volumes, not kept for a snapshot that is gone.
+  const std::string orphan = unique_name("snapo");
+  SnapshotCleanup orphan_cleanup(orphan);
+  ASSERT_EQ(run_moat({"sandbox", "snapshot", name, orphan}).exit_code, 0);
+  client().remove_image("moat-snapshots:" + orphan, true);
+  bool listed = false;
+  for (const auto& o : runc.managed_list())
+    listed =
+        listed || (o.kind == "volume" && o.labels.contains("moat.snapshot") && o.labels.at("moat.snapshot") == orphan);
+  EXPECT_TRUE(listed) << "the orphaned workspace copy is gc's to find";
 }

@@ -7,6 +7,8 @@
 
 #include "runtime_internal.hpp"
 
+#include <set>
+
 namespace moat::engine {
 
 std::vector<ManagedObject> DockerRuntime::list_managed() {
@@ -18,17 +20,27 @@ std::vector<ManagedObject> DockerRuntime::list_managed() {
     std::string name = info.name.empty() ? info.id.substr(0, 12) : info.name;
     out.push_back({store, "container", std::move(info.id), std::move(name), std::move(info.labels)});
   }
+  // Snapshots, whichever plugin took them: one object each, whose volumes
+  // go with it. A volume of a snapshot whose image is gone is a plain
+  // volume again, so it is not kept for ever.
+  std::set<std::string> snapshots;
+  for (const auto& image : client_.list_images(managed)) {
+    auto labels = detail::labels_of(support::member(image, "Labels"));
+    const auto snapshot = labels.find(kSnapshotLabel);
+    if (snapshot == labels.end()) continue;
+    std::string name = snapshot->second;
+    snapshots.insert(name);
+    out.push_back({store, "snapshot", support::string_at(image, "Id"), std::move(name), std::move(labels)});
+  }
   for (const auto& v : client_.list_volumes(managed)) {
     const std::string name = support::string_at(v, "Name");
-    // A snapshot's volumes go with the snapshot, listed below.
-    if (detail::labels_of(support::member(v, "Labels")).contains("moat.snapshot")) continue;
-    out.push_back({store, "volume", name, name, detail::labels_of(support::member(v, "Labels"))});
+    auto labels = detail::labels_of(support::member(v, "Labels"));
+    if (auto of = labels.find(kSnapshotLabel); of != labels.end() && snapshots.contains(of->second)) continue;
+    out.push_back({store, "volume", name, name, std::move(labels)});
   }
   for (const auto& n : client_.list_networks(managed))
     out.push_back({store, "network", support::string_at(n, "Id"), support::string_at(n, "Name"),
                    detail::labels_of(support::member(n, "Labels"))});
-  for (const auto& snapshot : list_snapshots())
-    out.push_back({store, "snapshot", snapshot.id, snapshot.name, {{kManagedLabel, "true"}}});
   return out;
 }
 
@@ -40,7 +52,11 @@ void DockerRuntime::remove_managed(const ManagedObject& object) {
   } else if (object.kind == "network") {
     client_.remove_network(object.id);
   } else if (object.kind == "snapshot") {
-    remove_snapshot(object.name);
+    // By id: a snapshot image that lost its tag is swept too. The engine
+    // refuses (409) while a restored sandbox runs on it.
+    client_.remove_image(object.id, false);
+    for (const auto& v : client_.list_volumes({{kManagedLabel, "true"}, {kSnapshotLabel, object.name}}))
+      client_.remove_volume(support::string_at(v, "Name"), true);
   } else {
     detail::invalid("managed_remove: kind must be container, volume, network or snapshot, not '" + object.kind + "'");
   }

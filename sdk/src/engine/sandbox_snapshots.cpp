@@ -30,8 +30,6 @@ namespace {
 
 // Every snapshot is a tag of this repository: moat-snapshots:<name>.
 constexpr const char* kSnapshotRepo = "moat-snapshots";
-// On a snapshot's image and its volumes: the snapshot's name.
-constexpr const char* kSnapshotLabel = "moat.snapshot";
 // On the image: the sandbox it was taken of, and that sandbox's home owner.
 constexpr const char* kSnapshotOfLabel = "moat.snapshot.of";
 constexpr const char* kSnapshotUserLabel = "moat.snapshot.user";

@@ -21,6 +21,8 @@ inline constexpr const char* kEngineRuntimeLabel = "moat.engine-runtime";
 inline constexpr const char* kDindLabel = "moat.dind";
 // Label on short-lived probe containers (smoke runs).
 inline constexpr const char* kProbeLabel = "moat.probe";
+// Label on a snapshot's image and its volumes: the snapshot's name.
+inline constexpr const char* kSnapshotLabel = "moat.snapshot";
 
 // Whether a sandbox gets an inner Docker engine.
 enum class DindMode {
