@@ -143,7 +143,7 @@ Command sandbox_exec() {
           "-i passes stdin on (its end closes the command's); -it gives an interactive\n"
           "terminal as docker exec -it does: raw keys, Ctrl-C reaching the command, the\n"
           "window size followed, and the command's exit code as moat's. Both need a\n"
-          "plugin with sandbox_exec_interactive running in moat's process.",
+          "plugin with sandbox_exec_interactive (all Docker-backed ones).",
       .options = options,
       .positionals = {sandbox_name_positional(),
                       {.name = "cmd",

@@ -55,7 +55,7 @@ InputEvent TerminalInput::next(std::chrono::milliseconds wait) {
   pollfd p{stdin_fd_, POLLIN, 0};
   const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
   if (ready <= 0) return event;  // nothing yet (or EINTR: look again next time)
-  std::string buffer(4096, '\0');
+  std::string buffer(std::size_t{64} * 1024, '\0');
   const ssize_t n = ::read(stdin_fd_, buffer.data(), buffer.size());
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return event;
   if (n <= 0) {

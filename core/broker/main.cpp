@@ -20,8 +20,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -114,6 +116,85 @@ class Requests {
   std::string buffer_;
 };
 
+// The caller's input during an interactive exec: filled by a reader thread
+// from the "input_*" frames on stdin, drained by the plugin's input source.
+struct InputQueue {
+  struct Event {
+    int kind = 0;  // a moat_input_kind
+    std::string data;
+    std::uint32_t rows = 0;
+    std::uint32_t cols = 0;
+  };
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Event> events;
+  bool stopped = false;  // the caller stopped, or moat went away
+
+  void push(Event e) {
+    {
+      const std::lock_guard lock(mutex);
+      events.push_back(std::move(e));
+    }
+    changed.notify_all();
+  }
+  void stop() {
+    {
+      const std::lock_guard lock(mutex);
+      stopped = true;
+    }
+    changed.notify_all();
+  }
+};
+
+extern "C" int broker_input_next(void* ctx, moat_input_event* event, char* buf, size_t cap, int timeout_ms) {
+  auto* q = static_cast<InputQueue*>(ctx);
+  std::unique_lock lock(q->mutex);
+  q->changed.wait_for(lock, std::chrono::milliseconds(std::max(timeout_ms, 0)),
+                      [&] { return !q->events.empty() || q->stopped || g_cancelled.load(); });
+  if (g_cancelled.load() || q->stopped) return -1;
+  if (q->events.empty()) return 0;
+  auto& e = q->events.front();
+  *event = moat_input_event{};
+  event->kind = static_cast<std::uint32_t>(e.kind);
+  event->rows = e.rows;
+  event->cols = e.cols;
+  if (e.kind == MOAT_INPUT_DATA) {
+    // What does not fit stays first in line.
+    event->size = std::min(cap, e.data.size());
+    std::memcpy(buf, e.data.data(), event->size);
+    e.data.erase(0, event->size);
+    if (!e.data.empty()) return 1;
+  }
+  q->events.pop_front();
+  return 1;
+}
+
+// Reads the "input_*" frames of one interactive call until "input_done"
+// (or the end of stdin: moat is gone).
+void read_input(Requests& requests, InputQueue& queue) {
+  broker::RequestHeader header;
+  std::string body;
+  while (requests.next(header, body)) {
+    if (header.op == "input_done") return;
+    if (header.op == "input_data") {
+      queue.push({MOAT_INPUT_DATA, std::move(body), 0, 0});
+    } else if (header.op == "input_eof") {
+      queue.push({MOAT_INPUT_EOF, {}, 0, 0});
+    } else if (header.op == "input_resize") {
+      unsigned rows = 0;
+      unsigned cols = 0;
+      if (std::sscanf(body.c_str(), "%u %u", &rows, &cols) == 2) queue.push({MOAT_INPUT_RESIZE, {}, rows, cols});
+    } else if (header.op == "input_stop") {
+      queue.stop();
+    } else {
+      std::fputs("moat-plugin-broker: a request came during an interactive call; exiting\n", stderr);
+      std::_Exit(65);
+    }
+  }
+  queue.stop();
+  std::_Exit(0);  // moat is gone: nobody is left to answer
+}
+
 std::string message_json(const std::string& text) {
   return nlohmann::json{{"message", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -131,6 +212,35 @@ extern "C" int send_output(void*, int stream, const char* data, size_t size) {
     return 1;
   }
   return 0;
+}
+
+// sandbox_exec_interactive: the plugin runs on this thread while another
+// reads the caller's input from stdin; that one ends with "input_done",
+// which moat sends once it has the answer.
+void serve_interactive(const moat_plugin_descriptor& d, moat_plugin* instance, const std::string& op,
+                       const std::string& body, Requests& requests) {
+  InputQueue queue;
+  std::thread reader([&] { read_input(requests, queue); });
+  const moat_interactive_op_fn fn = moat::core::interactive_slot(d, op);
+  char* raw = nullptr;
+  int status = MOAT_E_UNSUPPORTED;
+  std::string failure;
+  if (fn != nullptr) {
+    try {
+      const moat_output_sink sink{sizeof(moat_output_sink), nullptr, &send_output};
+      const moat_input_source input{sizeof(moat_input_source), &queue, &broker_input_next};
+      status = moat::core::call_interactive_operation(fn, instance, body.c_str(), &input, &sink, &raw);
+    } catch (...) {
+      failure = fmt::format("plugin '{}' let an exception escape from {} (a plugin bug)", d.id, op);
+    }
+  }
+  if (!failure.empty()) {
+    g_channel.send('A', MOAT_E_INTERNAL, message_json(failure));
+  } else {
+    const std::unique_ptr<char, void (*)(char*)> owned(raw, d.free_string);
+    g_channel.send('A', status, owned ? std::string_view(owned.get()) : std::string_view());
+  }
+  reader.join();
 }
 
 // Runs one operation of the instance and sends its answer.
@@ -236,7 +346,10 @@ int main(int argc, char** argv) {
   while (requests.next(header, body)) {
     // Per request: a stop for one streaming exec (SIGUSR1) is not one for the next call.
     g_cancelled.store(header.cancelled);
-    serve(d, instance, header.op, body);
+    if (header.op == "sandbox_exec_interactive")
+      serve_interactive(d, instance, header.op, body, requests);
+    else
+      serve(d, instance, header.op, body);
   }
   try {
     d.destroy(instance);

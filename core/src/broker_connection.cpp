@@ -94,29 +94,76 @@ PluginAnswer BrokerConnection::call(std::string_view op, const std::string& requ
   return exchange(op, request, deadline);
 }
 
+namespace {
+
+// Output frames go to `sink` while this lives, and nowhere after.
+class SinkScope {
+ public:
+  SinkScope(const StreamSink*& slot, bool& stopped, const StreamSink& sink) : slot_(slot) {
+    slot_ = &sink;
+    stopped = false;
+  }
+  ~SinkScope() { slot_ = nullptr; }
+  SinkScope(const SinkScope&) = delete;
+  SinkScope& operator=(const SinkScope&) = delete;
+
+ private:
+  const StreamSink*& slot_;
+};
+
+}  // namespace
+
 PluginAnswer BrokerConnection::call_streaming(std::string_view op, const std::string& request, const StreamSink& sink,
                                               std::chrono::milliseconds deadline) {
-  sink_ = &sink;
-  sink_stopped_ = false;
-  struct Reset {
-    const StreamSink*& sink;
-    ~Reset() { sink = nullptr; }
-  } reset{sink_};
+  const SinkScope scope(sink_, sink_stopped_, sink);
   return exchange(op, request, deadline);
 }
 
-PluginAnswer BrokerConnection::call_interactive(std::string_view op, const std::string&, const InputSource&,
-                                                const StreamSink&, std::chrono::milliseconds) {
-  // The broker's pipe carries requests one way and answers and output the
-  // other; input during a call would need frames of its own.
-  throw Error(MOAT_E_UNSUPPORTED, fmt::format("plugin '{}' runs in a broker process, and {} is not carried through "
-                                              "a broker yet; run it in moat's process (plugin_host.isolation: "
-                                              "\"{}\": \"in-process\")",
-                                              context_.plugin_id, op, context_.plugin_id));
+PluginAnswer BrokerConnection::call_interactive(std::string_view op, const std::string& request,
+                                                const InputSource& input, const StreamSink& sink,
+                                                std::chrono::milliseconds deadline) {
+  const SinkScope scope(sink_, sink_stopped_, sink);
+  bool reading = true;
+  const auto send = [&](std::string_view kind, std::string_view body) {
+    if (!broker::write_all(child_->stdin_fd(), broker::request_header(kind, false, body.size()) + std::string(body)))
+      lose(MOAT_E_INTERNAL, death_of(op));
+  };
+  // The caller's input as frames: what is there now (up to 1 MiB, so that
+  // output keeps flowing), waiting `wait` for the first event only.
+  const auto pass_input = [&](std::chrono::milliseconds wait) {
+    for (std::size_t passed = 0; reading && passed < (std::size_t{1} << 20);) {
+      const InputEvent event = input(wait);
+      wait = std::chrono::milliseconds(0);
+      switch (event.kind) {
+        case InputEvent::Kind::data:
+          for (std::size_t at = 0; at < event.data.size(); at += broker::kMaxInputFrame)
+            send("input_data", std::string_view(event.data).substr(at, broker::kMaxInputFrame));
+          passed += event.data.size();
+          break;
+        case InputEvent::Kind::eof:
+          send("input_eof", "");
+          return;
+        case InputEvent::Kind::resize:
+          send("input_resize", std::to_string(event.rows) + " " + std::to_string(event.cols));
+          break;
+        case InputEvent::Kind::stopped:
+          send("input_stop", "");
+          reading = false;
+          return;
+        case InputEvent::Kind::none:
+          return;
+      }
+    }
+  };
+  PluginAnswer answer = exchange(op, request, deadline, pass_input);
+  // The broker reads requests again only after this.
+  send("input_done", "");
+  return answer;
 }
 
 PluginAnswer BrokerConnection::exchange(std::string_view op, const std::string& request,
-                                        std::chrono::milliseconds deadline) {
+                                        std::chrono::milliseconds deadline,
+                                        const std::function<void(std::chrono::milliseconds)>& between) {
   if (!lost_.empty()) throw Error(MOAT_E_UNAVAILABLE, lost_);
   const bool cancelled = context_.cancel != nullptr && context_.cancel->load();
   if (!broker::write_all(child_->stdin_fd(), broker::request_header(op, cancelled, request.size()) + request)) {
@@ -126,8 +173,11 @@ PluginAnswer BrokerConnection::exchange(std::string_view op, const std::string& 
   for (;;) {
     if (auto answer = take_answer(op)) return std::move(*answer);
     pollfd p{child_->stdout_fd(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(watch.next_wait().count()));
+    auto wait = watch.next_wait();
+    if (between) wait = std::min(wait, std::chrono::milliseconds(20));
+    const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
     if (ready > 0 && !read_more()) lose(MOAT_E_INTERNAL, death_of(op));
+    if (between) between(ready > 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(20));
     switch (watch.check()) {
       case CallWatch::Verdict::wait:
         break;

@@ -25,5 +25,18 @@ TEST(BrokerProtocol, AnswerLogAndOutputHeadersRoundTrip) {
   EXPECT_EQ(r->op, "sandbox_exec_stream");
 }
 
+// The frames moat sends during an interactive exec have the request form.
+TEST(BrokerProtocol, InteractiveInputFramesParseAsRequests) {
+  for (const char* op :
+       {"sandbox_exec_interactive", "input_data", "input_eof", "input_resize", "input_stop", "input_done"}) {
+    std::string line = request_header(op, false, kMaxInputFrame);
+    line.pop_back();
+    const auto r = parse_request_header(line);
+    ASSERT_TRUE(r) << op;
+    EXPECT_EQ(r->op, op);
+    EXPECT_EQ(r->length, kMaxInputFrame);
+  }
+}
+
 }  // namespace
 }  // namespace moat::core::broker

@@ -9,6 +9,7 @@
 #include <moat/core/plugin_calls.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,7 +41,12 @@ class BrokerConnection final : public PluginConnection {
   [[nodiscard]] int pid() const;
 
  private:
-  PluginAnswer exchange(std::string_view op, const std::string& request, std::chrono::milliseconds deadline);
+  // Sends the request and waits for its answer; `between`, when set, runs
+  // after each look at the broker's pipe, at least every 20 ms, and may wait
+  // as long as it is given (none while output flows): an interactive exec
+  // passes the caller's input on there.
+  PluginAnswer exchange(std::string_view op, const std::string& request, std::chrono::milliseconds deadline,
+                        const std::function<void(std::chrono::milliseconds)>& between = {});
   // Reads what the child wrote; false at end of file.
   bool read_more();
   // A complete answer in the inbox, after delivering the log lines before it.

@@ -5,6 +5,12 @@
 //   broker -> moat (stdout)   "A <status> <length>\n" <length bytes: the answer>
 //                             "L <level> <length>\n"  <length bytes: a log line>
 //                             "O <stream> <length>\n" <length bytes: command output, stream 1 or 2>
+// During sandbox_exec_interactive (ABI 1.1) moat also sends the caller's
+// input on stdin, as frames of the request header's form: "input_data 0 N"
+// (N bytes of input, at most kMaxInputFrame), "input_eof 0 0", "input_resize
+// 0 N" ("<rows> <cols>"), "input_stop 0 0" (the caller stopped); and, once
+// it has the answer, "input_done 0 0", after which the broker reads
+// requests again.
 // The first request is "create" (its body the plugin's configuration; its
 // answer's body the error when it fails). Log frames may come at any time
 // before the answer, and output frames during sandbox_exec_stream (ABI 1.1),
@@ -28,6 +34,8 @@ inline constexpr std::size_t kMaxHeader = 64;
 inline constexpr std::size_t kMaxLogLine = std::size_t{16} * 1024;
 // The broker cuts command output into frames of at most this.
 inline constexpr std::size_t kMaxOutputFrame = std::size_t{256} * 1024;
+// moat cuts interactive input into frames of at most this.
+inline constexpr std::size_t kMaxInputFrame = std::size_t{64} * 1024;
 
 struct RequestHeader {
   std::string op;
