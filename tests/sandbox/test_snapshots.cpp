@@ -211,7 +211,11 @@ TEST(SnapshotsRefused, BadRequestsLeaveNothing) {
   ASSERT_EQ(
       moat_with({"sandbox", "create", taken_name, "--runtime", "runc", "--image", kBaseImage}, run_label()).exit_code,
       0);
-  const std::size_t volumes_before = client().list_volumes({{"moat.managed", "true"}}).size();
+  // What a refused request could have made, by name: other tests share the engine.
+  const std::string refused_snap = unique_name("s");
+  const std::string refused_x = unique_name("x");
+  const std::string refused_full = unique_name("full");
+  const std::string refused_img = unique_name("img");
 
   struct Case {
     std::vector<std::string> args;
@@ -219,13 +223,13 @@ TEST(SnapshotsRefused, BadRequestsLeaveNothing) {
     std::string says;
   };
   const std::vector<Case> cases = {
-      {{"sandbox", "snapshot", unique_name("nobox"), unique_name("s")}, 66, "no sandbox named"},
+      {{"sandbox", "snapshot", unique_name("nobox"), refused_snap}, 66, "no sandbox named"},
       {{"sandbox", "snapshot", name, snap}, 1, "snapshot '" + snap + "' already exists"},
       {{"sandbox", "snapshot", name, "bad/snap"}, 65, "is not a valid snapshot name"},
-      {{"sandbox", "restore", unique_name("nosnap"), unique_name("x")}, 66, "no snapshot named"},
+      {{"sandbox", "restore", unique_name("nosnap"), refused_x}, 66, "no snapshot named"},
       {{"sandbox", "restore", snap, taken_name}, 1, "a sandbox named '" + taken_name + "' already exists"},
-      {{"sandbox", "restore", snap, unique_name("full"), "--workspace", full.str()}, 1, "is not an empty directory"},
-      {{"sandbox", "restore", snap, unique_name("img"), "--image", kBaseImage}, 64, "--image"},
+      {{"sandbox", "restore", snap, refused_full, "--workspace", full.str()}, 1, "is not an empty directory"},
+      {{"sandbox", "restore", snap, refused_img, "--image", kBaseImage}, 64, "--image"},
       {{"snapshot", "rm", unique_name("nosnap")}, 66, "no snapshot named"},
   };
   for (const auto& c : cases) {
@@ -236,7 +240,10 @@ TEST(SnapshotsRefused, BadRequestsLeaveNothing) {
     EXPECT_EQ(r.out, "");
   }
   EXPECT_EQ(read_file(full.path() / "keep.txt"), "mine\n") << "a restore never writes into a full directory";
-  EXPECT_EQ(client().list_volumes({{"moat.managed", "true"}}).size(), volumes_before);
+  for (const auto& n : {refused_x, refused_full, refused_img})
+    EXPECT_TRUE(engine_objects_of(n).empty()) << n << ": nothing of a refused restore";
+  EXPECT_TRUE(client().list_volumes({{"moat.snapshot", refused_snap}}).empty());
+  EXPECT_TRUE(client().list_volumes({{"moat.snapshot", snap}}).size() == 1U) << "the snapshot's own copy, unchanged";
 
   // Through the API, an image with a restore is refused too (65).
   SandboxService service(registry(), service_config());
@@ -281,4 +288,9 @@ TEST(SnapshotsRefused, BadRequestsLeaveNothing) {
     listed =
         listed || (o.kind == "volume" && o.labels.contains("moat.snapshot") && o.labels.at("moat.snapshot") == orphan);
   EXPECT_TRUE(listed) << "the orphaned workspace copy is gc's to find";
+  // A new snapshot of that name is not merged into what the old one left.
+  auto again = run_moat({"sandbox", "snapshot", name, orphan});
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  EXPECT_NE(again.err.find("is left from an earlier snapshot '" + orphan + "'"), std::string::npos) << again.err;
+  EXPECT_FALSE(client().inspect_image("moat-snapshots:" + orphan).has_value()) << "refused before the commit";
 }

@@ -77,8 +77,23 @@ bool DockerRuntime::image_present(const std::string& image) { return client_.ins
 
 SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::string>& argv, const std::string& image,
                                   const std::vector<std::string>& binds) {
-  SmokeRun run;
   const auto started = std::chrono::steady_clock::now();
+  SmokeRun run = smoke_run_once(rt, argv, image, binds);
+  // runsc (20221219) loses a race under load now and then: the sandbox's
+  // process is gone before it writes its OOM score ("open
+  // /proc/N/oom_score_adj: no such process"). That says nothing about the
+  // runtime, so such a start is tried once more.
+  if (!run.started && run.error.find("no such process") != std::string::npos) {
+    host_.info("smoke run on " + rt + " failed to start (" + run.error + "); trying once more");
+    run = smoke_run_once(rt, argv, image, binds);
+  }
+  run.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return run;
+}
+
+SmokeRun DockerRuntime::smoke_run_once(const std::string& rt, const std::vector<std::string>& argv,
+                                       const std::string& image, const std::vector<std::string>& binds) {
+  SmokeRun run;
   DockerClient c = client_with_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(probe_timeout_));
   const std::string name = "moat-probe-" + plugin_id_ + "-" + detail::random_suffix();
   json config = {{"Image", image},
@@ -105,7 +120,6 @@ SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::
       host_.warn("probe container " + name + " was not removed: " + e.what());
     }
   }
-  run.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return run;
 }
 

@@ -150,11 +150,18 @@ SnapshotInfo DockerRuntime::snapshot_sandbox(const std::string& name, const std:
 
   // What is copied: the volumes moat made, and the workspace and home binds.
   std::set<std::string> moat_volumes;
-  for (const auto& v : client_.list_volumes({{kManagedLabel, "true"}})) moat_volumes.insert(string_at(v, "Name"));
+  std::set<std::string> taken;  // every volume name in the engine
+  for (const auto& v : client_.list_volumes({})) {
+    taken.insert(string_at(v, "Name"));
+    const auto labels = labels_of(member(v, "Labels"));
+    if (auto managed = labels.find(kManagedLabel); managed != labels.end() && managed->second == "true")
+      moat_volumes.insert(string_at(v, "Name"));
+  }
   struct Source {
     std::string from;  // volume name or host directory
     std::string target;
     std::string kind;
+    std::string volume;  // the snapshot's copy
   };
   std::vector<Source> sources;
   std::string user;
@@ -162,15 +169,29 @@ SnapshotInfo DockerRuntime::snapshot_sandbox(const std::string& name, const std:
     const std::string type = string_at(m, "Type");
     const std::string target = string_at(m, "Destination");
     if (type == "volume" && moat_volumes.contains(string_at(m, "Name"))) {
-      sources.push_back({string_at(m, "Name"), target, "volume"});
+      sources.push_back({string_at(m, "Name"), target, "volume", {}});
     } else if (type == "bind" && target == "/workspace") {
-      sources.push_back({string_at(m, "Source"), target, "workspace"});
+      sources.push_back({string_at(m, "Source"), target, "workspace", {}});
     } else if (type == "bind") {
       if (auto owner = home_owner(target)) {
-        sources.push_back({string_at(m, "Source"), target, "home"});
+        sources.push_back({string_at(m, "Source"), target, "home", {}});
         user = *owner;
       }
     }
+  }
+
+  // The engine hands back an existing volume of a name as it is: what an
+  // earlier snapshot of this name left would be merged into this one. Two
+  // targets with one slug ("/a-b", "/a/b") get a number.
+  std::set<std::string> names;
+  for (auto& s : sources) {
+    const std::string base = "moat-snapshot-" + snapshot + "-" + slug(s.target);
+    s.volume = base;
+    for (int n = 2; names.contains(s.volume); ++n) s.volume = base + "-" + std::to_string(n);
+    names.insert(s.volume);
+    if (taken.contains(s.volume))
+      throw moat::Error(MOAT_E_CONFLICT, "volume " + s.volume + " is left from an earlier snapshot '" + snapshot +
+                                             "'; 'moat gc' removes it, or take this one under another name");
   }
 
   // A still sandbox, so that the image and the copies agree.
@@ -219,7 +240,7 @@ SnapshotInfo DockerRuntime::snapshot_sandbox(const std::string& name, const std:
     slow.commit_container(r.id, image_of(snapshot), changes, /*pause=*/false);
     committed = true;
     for (const auto& s : sources) {
-      const std::string volume = "moat-snapshot-" + snapshot + "-" + slug(s.target);
+      const std::string& volume = s.volume;
       client_.create_volume(volume, {{kManagedLabel, "true"},
                                      {kRuntimeLabel, plugin_id_},
                                      {kSnapshotLabel, snapshot},
@@ -320,8 +341,11 @@ SandboxInfo DockerRuntime::restore_sandbox(const RestoreRequest& request) {
           std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const Mount& m) { return m.target == v.target; });
       if (to_dir || taken) continue;
       // The name a DinD store of this sandbox has, so the plugin's hooks find it.
-      const std::string volume =
-          v.target == "/var/lib/docker" ? spec.name + "-docker" : spec.name + "-" + slug(v.target);
+      // Two targets with one slug ("/a-b", "/a/b") get a number.
+      const std::string base = v.target == "/var/lib/docker" ? spec.name + "-docker" : spec.name + "-" + slug(v.target);
+      std::string volume = base;
+      for (int n = 2; std::find(made.begin(), made.end(), volume) != made.end(); ++n)
+        volume = base + "-" + std::to_string(n);
       // The engine would hand back a volume of that name as it is: someone's
       // data, or what a sandbox of this name that is gone left behind.
       if (existing.contains(volume))

@@ -199,6 +199,9 @@ class DockerRuntime {
     nlohmann::json inspect;  // empty when the id came from the cache
   };
   ContainerPlan plan_for(const SandboxSpec& spec, const std::string& engine_runtime);
+  // One attempt of smoke_run (its duration left at 0).
+  SmokeRun smoke_run_once(const std::string& rt, const std::vector<std::string>& argv, const std::string& image,
+                          const std::vector<std::string>& binds);
   // create_sandbox, with `blank_labels` set on the container unless the plan
   // sets them (what a restored sandbox must not inherit from its image).
   SandboxInfo create_with(const SandboxSpec& spec, const std::map<std::string, std::string>& blank_labels);
