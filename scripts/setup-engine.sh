@@ -183,7 +183,7 @@ wait_for_dockerd() {
 }
 
 start_dockerd() {
-  local pid attempt rc log_size
+  local pid attempt rc log_size status
   if pid=$(our_dockerd_pid); then
     say "dockerd (pid ${pid}, from ${PIDFILE}) is running but not answering yet; waiting for it"
     rc=0
@@ -195,12 +195,22 @@ start_dockerd() {
       pid=$DOCKERD_PID
       rc=0
       wait_for_dockerd "$pid" || rc=$?
+      ((rc == 1 && attempt < START_ATTEMPTS)) || break
       # An engine killed with containers running leaves their shims for
       # containerd to clean up at its next start, about 0.1 s each, and dockerd
       # gives containerd 15 s. Each attempt removes more of them.
-      if ((rc == 1 && attempt < START_ATTEMPTS)) &&
-        tail -c "+$((log_size + 1))" "$LOG" | grep -q 'timeout waiting for containerd to start'; then
+      if tail -c "+$((log_size + 1))" "$LOG" | grep -q 'timeout waiting for containerd to start'; then
         warn "containerd was still cleaning up after an engine that was killed; starting dockerd again (attempt $((attempt + 1)) of ${START_ATTEMPTS})"
+        continue
+      fi
+      # A dockerd that failed exits with a status and says why, and is not
+      # tried again; one killed by a signal from outside (a machine still
+      # tearing down the previous engine's processes) is.
+      status=0
+      wait "$pid" 2>/dev/null || status=$?
+      if ((status > 128)); then
+        warn "dockerd was killed by signal $((status - 128)) while starting; starting it again (attempt $((attempt + 1)) of ${START_ATTEMPTS})"
+        sleep 1
         continue
       fi
       break
