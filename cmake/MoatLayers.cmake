@@ -4,7 +4,8 @@
 #   plugins/     one folder per backend                     may use: sdk
 #   core/        the host: loading, registry, service       may use: sdk
 #   benchmarks/  the harness, the matrix, reports           may use: sdk, core, benchmarks
-#   cli/         the moat command                           may use: sdk, core, benchmarks, cli
+#   serve/       moat serve: the HTTP/JSON API              may use: sdk, core, serve
+#   cli/         the moat command                           may use: sdk, core, benchmarks, serve, cli
 #
 # tests/ and examples/ sit outside the layers and may use anything. Nothing
 # but the host's loader reaches a plugin, and that is through dlopen, never a
@@ -19,7 +20,7 @@
 function(moat_layer_of path out)
   file(RELATIVE_PATH rel "${PROJECT_SOURCE_DIR}" "${path}")
   string(REGEX MATCH "^[^/]+" top "${rel}")
-  if(top MATCHES "^(sdk|plugins|core|benchmarks|cli)$")
+  if(top MATCHES "^(sdk|plugins|core|benchmarks|serve|cli)$")
     set(${out} "${top}" PARENT_SCOPE)
   else()
     set(${out} "" PARENT_SCOPE)
@@ -30,7 +31,8 @@ set(MOAT_LAYER_MAY_USE_sdk sdk)
 set(MOAT_LAYER_MAY_USE_plugins sdk plugins)
 set(MOAT_LAYER_MAY_USE_core sdk core)
 set(MOAT_LAYER_MAY_USE_benchmarks sdk core benchmarks)
-set(MOAT_LAYER_MAY_USE_cli sdk core benchmarks cli)
+set(MOAT_LAYER_MAY_USE_serve sdk core serve)
+set(MOAT_LAYER_MAY_USE_cli sdk core benchmarks serve cli)
 
 # Sets `out` to TRUE when `layer` may use `dep_layer` (or either is outside the layers).
 function(moat_layer_allows layer dep_layer out)

@@ -47,6 +47,14 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "docker.io")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "runsc, fio")
+# `moat serve` as a service, the Debian way: the unit, and maintainer
+# scripts that create the moat group (the socket's access control) and
+# enable the unit as debhelper's dh_installsystemd would.
+install(FILES "${PROJECT_SOURCE_DIR}/packaging/debian/moat.service" DESTINATION lib/systemd/system COMPONENT runtime)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/debian/postinst"
+    "${PROJECT_SOURCE_DIR}/packaging/debian/prerm" "${PROJECT_SOURCE_DIR}/packaging/debian/postrm")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")
 # One .deb with every component (runtime + sdk).
 set(CPACK_DEB_COMPONENT_INSTALL OFF)
 include(CPack)

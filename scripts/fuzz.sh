@@ -19,7 +19,7 @@ build=${MOAT_FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${MOAT_FUZZ_SECONDS:-30}
 jobs=${MOAT_JOBS:-$(nproc)}
 fuzz_jobs=${MOAT_FUZZ_JOBS:-$(nproc)}
-all_targets="stream_demux engine_json engine_http config sandbox_spec cli_args results"
+all_targets="stream_demux engine_json engine_http config sandbox_spec cli_args results api_router"
 read -r -a targets <<<"${MOAT_FUZZ_TARGETS:-$all_targets}"
 
 build_targets=()

@@ -97,11 +97,36 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$
   --label "moat.run-id=package-check-$$" -q || fail "installed moat could not create a sandbox"
 [ "$(/usr/bin/moat sandbox exec "$sandbox" -- echo installed)" = installed ] || fail "installed moat could not exec"
 /usr/bin/moat sandbox rm "$sandbox" -q || fail "installed moat could not remove its sandbox"
+# moat serve as the package ships it: the moat group from postinst, the
+# unit, and the installed binary serving on its default socket (0660
+# root:moat) until SIGTERM, after which the socket is gone.
+getent group moat >/dev/null || fail "postinst did not create the moat group"
+[ -f /lib/systemd/system/moat.service ] || fail "the package has no /lib/systemd/system/moat.service"
+grep -qx 'ExecStart=/usr/bin/moat serve' /lib/systemd/system/moat.service || fail "moat.service does not run /usr/bin/moat serve"
+if [ -e /run/moat/moat.sock ]; then
+  echo "package-check: serve step skipped (/run/moat/moat.sock exists: a moat serve runs here)"
+else
+  /usr/bin/moat serve >"$build/package-serve.log" 2>&1 &
+  serve_pid=$!
+  i=0
+  until curl -sf --unix-socket /run/moat/moat.sock http://moat/_ping >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ "$i" -lt 100 ] || { cat "$build/package-serve.log"; kill "$serve_pid"; fail "installed moat serve did not answer"; }
+    sleep 0.1
+  done
+  [ "$(stat -c '%a %U %G' /run/moat/moat.sock)" = "660 root moat" ] ||
+    fail "the socket is $(stat -c '%a %U %G' /run/moat/moat.sock), want 660 root moat"
+  curl -sf --unix-socket /run/moat/moat.sock http://moat/runtimes | grep -q '"id":"runc"' ||
+    fail "installed moat serve does not list runc"
+  kill -TERM "$serve_pid"
+  wait "$serve_pid" || fail "installed moat serve exited $? after SIGTERM"
+  [ ! -e /run/moat/moat.sock ] || fail "moat serve left /run/moat/moat.sock"
+fi
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq moat >>"$build/package-install.log" 2>&1 || fail "apt-get purge moat failed"
 [ ! -e /usr/bin/moat ] || fail "/usr/bin/moat is still there after the purge"
 if dpkg-query -W -f='${Status}' moat 2>/dev/null | grep -q 'installed'; then fail "moat is still installed after the purge"; fi
-for f in /usr/lib/*/moat /usr/share/moat /usr/include/moat; do
+for f in /usr/lib/*/moat /usr/share/moat /usr/include/moat /lib/systemd/system/moat.service; do
   [ ! -e "$f" ] || fail "$f is still there after the purge"
 done
-echo "package-check: ok (apt-get install, version, runtimes, a sandbox, purge)"
+echo "package-check: ok (apt-get install, version, runtimes, a sandbox, moat serve, purge)"
 exit 0

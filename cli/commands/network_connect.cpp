@@ -11,7 +11,7 @@ namespace {
 int report(Context& ctx, const char* verb, const std::string& network, const std::string& sandbox) {
   Output& out = ctx.out();
   if (out.json())
-    out.document({{"network", network}, {"sandbox", sandbox}, {"action", verb}});
+    out.document(core::network_action_json(network, sandbox, verb));
   else if (!out.quiet())
     out.line(std::string(verb) + " " + sandbox + (std::string(verb) == "connected" ? " to " : " from ") + network);
   return to_int(ExitCode::ok);

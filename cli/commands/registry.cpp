@@ -31,6 +31,7 @@
   X(network_ls)              \
   X(network_connect)         \
   X(network_disconnect)      \
+  X(serve)                   \
   X(matrix)                  \
   X(gc)                      \
   X(image_prepare)           \

@@ -4,6 +4,7 @@
 #include "../context.hpp"
 #include "../exit_code.hpp"
 
+#include <moat/core/json_views.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/model.hpp>
 
@@ -22,11 +23,11 @@ struct RuntimeRow {
   std::optional<Capabilities> caps;
   std::string error;  // why probe/describe could not run at all
 
-  [[nodiscard]] bool available() const { return probe && probe->available; }
-  [[nodiscard]] std::string reason() const {
-    if (!error.empty()) return error;
-    return probe ? probe->reason : std::string();
+  [[nodiscard]] core::RuntimeView view(const std::string& default_runtime) const {
+    return {*record, record->id == default_runtime, probe, caps, error};
   }
+  [[nodiscard]] bool available() const { return probe && probe->available; }
+  [[nodiscard]] std::string reason() const { return view("").reason(); }
 };
 
 // One plugin's answers; a plugin that fails or throws costs only its row.
@@ -81,16 +82,7 @@ int run(Context& ctx) {
   if (out.json()) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& row : rows) {
-      list.push_back({{"id", row.record->id},
-                      {"plugin_version", row.record->version},
-                      {"path", row.record->path.string()},
-                      {"default", row.record->id == config.default_runtime},
-                      {"available", row.available()},
-                      {"reason", row.reason()},
-                      {"version", row.probe ? row.probe->version : ""},
-                      {"engine_runtime", row.probe ? row.probe->engine_runtime : ""},
-                      {"details", row.probe ? row.probe->details : nlohmann::json::object()},
-                      {"capabilities", row.caps ? nlohmann::json(*row.caps) : nlohmann::json(nullptr)}});
+      list.push_back(core::runtime_json(row.view(config.default_runtime)));
     }
     out.document({{"default_runtime", config.default_runtime}, {"runtimes", list}});
   } else if (out.quiet()) {

@@ -14,12 +14,7 @@ int run(Context& ctx) {
   const core::SandboxListing listing = service->list();
   Output& out = ctx.out();
   if (out.json()) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : listing.sandboxes) list.push_back(sandbox_json(s));
-    nlohmann::json errors = nlohmann::json::array();
-    for (const auto& [id, e] : listing.failures)
-      errors.push_back({{"runtime", id}, {"code", status_name(e.status())}, {"message", e.what()}});
-    out.document({{"sandboxes", list}, {"errors", errors}});
+    out.document(core::listing_json(listing));
   } else if (out.quiet()) {
     for (const auto& s : listing.sandboxes) out.line(s.name);
   } else if (!listing.sandboxes.empty()) {

@@ -17,13 +17,6 @@ std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx) {
   return std::make_unique<core::SandboxService>(ctx.registry(), ctx.config(), [&flag] { return flag.load(); });
 }
 
-nlohmann::json sandbox_json(const SandboxInfo& info) {
-  nlohmann::json j = info;
-  const auto policy = core::recorded_policy(info.labels);
-  j["policy"] = policy ? core::to_json(*policy) : nlohmann::json(nullptr);
-  return j;
-}
-
 namespace {
 
 // One line: "default" or what was allowed beyond it.

@@ -8,6 +8,7 @@
 #include "../context.hpp"
 #include "../output.hpp"
 
+#include <moat/core/json_views.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/model.hpp>
@@ -29,10 +30,7 @@ std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx);
 
 using core::engine_client_options;
 
-// {"name", "id", "runtime", ...}: the model's wire format, and "policy": what
-// the host's policy allowed it (core::recorded_policy; null when its labels
-// record none).
-nlohmann::json sandbox_json(const SandboxInfo& info);
+using core::sandbox_json;
 // Key/value view of one sandbox (or its name alone with -q; JSON {"sandbox": ...}).
 void print_sandbox(Output& out, const SandboxInfo& info);
 

@@ -73,24 +73,33 @@ struct InputGate {
   InputSource source;
   std::atomic<bool> open{true};
   const std::atomic<bool>* cancel = nullptr;
+  std::string pending;  // what of the last data event did not fit the plugin's buffer
 };
 
 extern "C" int input_gate_next(void* ctx, moat_input_event* event, char* buf, size_t cap, int timeout_ms) {
   auto* gate = static_cast<InputGate*>(ctx);
   if (!gate->open.load() || (gate->cancel != nullptr && gate->cancel->load())) return -1;
   try {
-    InputEvent e = gate->source(std::chrono::milliseconds(std::max(timeout_ms, 0)));
     *event = moat_input_event{};
+    // What does not fit stays first in line (a WebSocket message can be
+    // larger than the plugin's buffer), as in the broker.
+    const auto hand_over = [&](std::string& data) {
+      event->kind = MOAT_INPUT_DATA;
+      event->size = std::min(cap, data.size());
+      std::memcpy(buf, data.data(), event->size);
+      data.erase(0, event->size);
+      return 1;
+    };
+    if (!gate->pending.empty()) return hand_over(gate->pending);
+    InputEvent e = gate->source(std::chrono::milliseconds(std::max(timeout_ms, 0)));
     switch (e.kind) {
       case InputEvent::Kind::none:
         return 0;
       case InputEvent::Kind::stopped:
         return -1;
       case InputEvent::Kind::data:
-        event->kind = MOAT_INPUT_DATA;
-        event->size = std::min(cap, e.data.size());
-        std::memcpy(buf, e.data.data(), event->size);
-        return 1;
+        gate->pending = std::move(e.data);
+        return hand_over(gate->pending);
       case InputEvent::Kind::eof:
         event->kind = MOAT_INPUT_EOF;
         return 1;

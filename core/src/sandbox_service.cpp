@@ -162,16 +162,22 @@ const Capabilities& SandboxService::capabilities(const std::string& id) {
 }
 
 const ProbeResult& SandboxService::availability(const std::string& id) {
-  if (auto it = probes_.find(id); it != probes_.end()) return it->second;
-  RuntimeHandle& handle = runtime(id);
-  ProbeResult result;
-  try {
-    result = handle.probe();
-  } catch (const moat::Error& e) {
-    result.available = false;
-    result.reason = std::string("its probe failed: ") + e.what();
-  }
-  if (!result.available && result.reason.empty()) result.reason = "its probe gave no reason";
+  auto it = probes_.find(id);
+  if (it != probes_.end() && !probe_cache_) return it->second;
+  auto take = [&] {
+    RuntimeHandle& handle = runtime(id);
+    ProbeResult result;
+    try {
+      result = handle.probe();
+    } catch (const moat::Error& e) {
+      result.available = false;
+      result.reason = std::string("its probe failed: ") + e.what();
+    }
+    if (!result.available && result.reason.empty()) result.reason = "its probe gave no reason";
+    return result;
+  };
+  ProbeResult result = probe_cache_ ? probe_cache_->get(id, take) : take();
+  if (it != probes_.end()) return it->second = std::move(result);
   return probes_.emplace(id, std::move(result)).first->second;
 }
 

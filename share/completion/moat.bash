@@ -54,7 +54,7 @@ _moat() {
 
   # Values of options.
   case $prev in
-    --config) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames; return 0 ;;
+    --config|--socket) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames; return 0 ;;
     --plugin-path) COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames; return 0 ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return 0 ;;
     -o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return 0 ;;

@@ -15,6 +15,7 @@
 #include <moat/core/creation_journal.hpp>
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/policy.hpp>
+#include <moat/core/probe_cache.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/error.hpp>
@@ -61,6 +62,11 @@ class SandboxService {
   // unique run id and turns the check off, so a measured create costs what
   // the runtime costs.
   void skip_cross_runtime_name_check() { cross_runtime_name_check_ = false; }
+
+  // Probe verdicts come from (and go to) `cache` instead of being taken once
+  // for the service's life: the services of `moat serve` share one, whose
+  // verdicts expire.
+  void share_probe_cache(std::shared_ptr<ProbeCache> cache) { probe_cache_ = std::move(cache); }
 
   // Resolves the runtime, applies the host policy (validate_spec, then
   // check_policy: what it allowed is recorded in the kPolicyLabel), refuses
@@ -127,8 +133,9 @@ class SandboxService {
   RuntimeHandle& runtime(const std::string& id);
   // The runtime's describe(), asked once per service.
   const Capabilities& capabilities(const std::string& id);
-  // The runtime's probe(), run once per service; a plugin whose probe throws
-  // is reported unavailable with that error.
+  // The runtime's probe(), run once per service (or as the shared probe
+  // cache says); a plugin whose probe throws is reported unavailable with
+  // that error.
   const ProbeResult& availability(const std::string& id);
 
   // The id a spec goes to: spec.runtime, or the configured default.
@@ -172,6 +179,7 @@ class SandboxService {
   std::optional<std::vector<std::filesystem::path>> protected_paths_;
   bool asked_engine_ = false;
   bool cross_runtime_name_check_ = true;
+  std::shared_ptr<ProbeCache> probe_cache_;
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared
