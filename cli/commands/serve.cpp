@@ -8,11 +8,14 @@
 #include "../exit_code.hpp"
 #include "../usage_error.hpp"
 
+#include <moat/core/host_api.hpp>
+#include <moat/core/plugin_registry.hpp>
 #include <moat/core/probe_cache.hpp>
 #include <moat/core/sandbox_service.hpp>
 #include <moat/serve/api.hpp>
 #include <moat/serve/server.hpp>
 
+#include <atomic>
 #include <cmath>
 
 #include <spdlog/spdlog.h>
@@ -36,9 +39,19 @@ int run(Context& ctx) {
   options.group = ctx.vars()["group"].as<std::string>();
   options.server_name = std::string("moat/") + MOAT_VERSION;
 
-  // Built before any request thread runs: the registry is shared, read-only.
+  // The server's own registry, whose plugins are never told to cancel: on
+  // SIGTERM the requests in flight finish (a second signal ends the process,
+  // and systemd's stop timeout bounds the wait). Built before any request
+  // thread runs, and shared read-only; the host API outlives every plugin
+  // instance.
   const core::Config& config = ctx.config();
-  const core::PluginRegistry& registry = ctx.registry();
+  const std::atomic<bool> never{false};
+  const core::HostApi host_api(nullptr, &never);
+  core::RegistryOptions registry_options = ctx.registry_options();
+  registry_options.cancel = &never;
+  registry_options.host_api = host_api.get();
+  core::PluginRegistry registry(registry_options);
+  registry.discover();
   auto probes = std::make_shared<core::ProbeCache>(std::chrono::milliseconds(std::llround(ttl_s * 1000)));
   // No cancellation predicate: on SIGTERM the requests in flight finish.
   serve::ServicePool pool([&] { return std::make_unique<core::SandboxService>(registry, config); }, probes);

@@ -40,7 +40,7 @@ curl -sf --unix-socket "$MOAT_SOCKET" http://moat/_ping >/dev/null || { echo "wi
 rc=0
 "$@" || rc=$?
 
-kill -TERM "$server_pid"
+kill -TERM "$server_pid" 2>/dev/null || true  # the command may have stopped it itself
 status=0
 for ((i = 0; i < 300; i++)); do
   kill -0 "$server_pid" 2>/dev/null || break

@@ -52,8 +52,19 @@ async def session(name, argv, sends, until=None, **params):
             while pending and (pending[0][0] is None or pending[0][0] in out[1]):
                 message = pending.pop(0)[1]
                 if message == b"\x03":
-                    await asyncio.sleep(0.5)  # as a person would: once the command runs, not while it forks
+                    await until_running(name, "sleep 100")  # as a person would: once it runs, not while it forks
                 await ws.send(message)
+
+
+async def until_running(name, args):
+    """Waits (at most 30 s) until a process with command line `args` runs in the sandbox."""
+    for _ in range(150):
+        status, body = call("POST", f"/sandboxes/{name}/exec", {"argv": ["ps", "-o", "args"]})
+        if status == 200 and args in body["stdout"].splitlines():
+            await asyncio.sleep(0.2)  # and is in the terminal's foreground
+            return
+        await asyncio.sleep(0.2)
+    check(False, f"'{args}' did not start within 30 s")
 
 
 async def main():
