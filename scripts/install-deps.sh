@@ -9,7 +9,7 @@ packages=(
   libboost1.74-dev libboost-program-options1.74-dev libboost-filesystem1.74-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   # engine and runtimes
-  docker.io runc runsc iptables ca-certificates
+  docker.io runc runsc iptables ca-certificates curl
   # workloads, images, reports
   fio debootstrap busybox-static tar chromium libpng-dev hyperfine jq python3-jsonschema tmux python3-websockets
 )
