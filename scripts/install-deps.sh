@@ -11,7 +11,7 @@ packages=(
   # engine and runtimes
   docker.io runc runsc iptables ca-certificates curl
   # workloads, images, reports
-  fio debootstrap busybox-static tar chromium libpng-dev hyperfine jq python3-jsonschema tmux python3-websockets
+  fio debootstrap busybox-static tar chromium libpng-dev hyperfine jq python3-jsonschema tmux python3-websockets procps
 )
 
 missing=()

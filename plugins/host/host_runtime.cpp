@@ -4,6 +4,7 @@
 #include "host_state_store.hpp"
 
 #include <moat/plugin.hpp>
+#include <moat/support/attached_process.hpp>
 #include <moat/support/probe_evidence.hpp>
 #include <moat/support/process.hpp>
 #include <moat/support/spec_checks.hpp>
@@ -11,6 +12,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -79,7 +81,7 @@ class HostRuntime {
         "other binds, volumes, read-only mounts, networks and Docker-in-Docker are unsupported";
     const std::string exec =
         "exec maps a workdir of /workspace[/...] and the home path onto the sandbox's directories; argv is "
-        "passed as is";
+        "passed as is; exec -it runs it on a pty of its own, in a session of its own, as docker exec -it does";
     c.notes = {"runs as plain host processes: the native baseline for overhead ratios",
                "no isolation of any kind: same user, kernel, filesystem and network as the caller",
                binds,
@@ -168,55 +170,33 @@ class HostRuntime {
   }
 
   moat::ExecResult exec_sandbox(const moat::ExecRequest& request) {
-    if (request.argv.empty() || request.argv.front().empty())
-      throw moat::Error(MOAT_E_INVALID, "argv: the command to run is empty; give a program and its arguments");
-    if (request.timeout_s < 0) throw moat::Error(MOAT_E_INVALID, "timeout_s: must not be negative (0 means no limit)");
-    moat::support::check_sandbox_name(request.name);
-    HostSandbox s = store_.load(request.name);
-    if (s.state != "running")
-      throw moat::Error(MOAT_E_CONFLICT, "sandbox '" + s.name + "' is not running; start it first");
-    if (!request.user.empty() && request.user != current_user())
-      unsupported("user: the host runtime runs commands as the invoking user (" + current_user() + "), not '" +
-                  request.user + "'");
-
+    const Command command = prepare(request);
     moat::support::ProcessRequest pr;
     pr.argv = request.argv;
-    pr.cwd = working_dir(s, request.workdir);
-    pr.timeout = request.timeout_s > 0
-                     ? std::chrono::milliseconds(static_cast<long long>(std::ceil(request.timeout_s * 1000)))
-                     : std::chrono::milliseconds(0);
-    // The caller's environment, then the sandbox's, then the request's.
-    std::map<std::string, std::string> env;
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      std::string kv = *e;
-      auto eq = kv.find('=');
-      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    env["HOME"] = s.home.string();
-    env["PWD"] = pr.cwd;
-    env["MOAT_SANDBOX"] = s.name;
-    env["MOAT_WORKSPACE"] = s.workspace.string();
-    for (const auto& [k, v] : s.env) env[k] = v;
-    for (const auto& [k, v] : request.env) {
-      moat::support::check_env_name(k, "env");
-      env[k] = v;
-    }
-    pr.env.emplace();
-    for (const auto& [k, v] : env) pr.env->push_back(k + "=" + v);
-
+    pr.cwd = command.cwd;
+    pr.env = command.env;
+    pr.timeout = command.timeout;
     moat::support::ProcessResult r = moat::support::run_process(pr);
-    if (r.timed_out)
-      throw moat::Error(MOAT_E_TIMEOUT, "exec of '" + request.argv.front() + "' in host sandbox '" + s.name +
-                                            "' did not finish within " + std::to_string(request.timeout_s) +
-                                            " s; it was killed with its process group");
+    if (r.timed_out) throw timed_out(request, command);
     moat::ExecResult out;
     out.exit_code = r.exit_code;
     out.stdout_data = std::move(r.stdout_data);
     out.stderr_data = std::move(r.stderr_data);
-    if (r.spawn_failed)
-      out.stderr_data += "moat host: cannot run '" + request.argv.front() + "': " + r.spawn_error + "\n";
+    if (r.spawn_failed) out.stderr_data += cannot_run(request, r.spawn_error);
     out.duration_ms = r.duration_ms;
     return out;
+  }
+
+  // The output as it comes, stdin from /dev/null.
+  moat::ExecResult exec_stream(const moat::ExecRequest& request, const moat::OutputSink& sink) {
+    return run_attached(request, nullptr, sink);
+  }
+
+  // stdin from the caller, on a terminal of its own with `tty`: what
+  // `exec -it` and a web terminal need.
+  moat::ExecResult exec_interactive(const moat::ExecRequest& request, const moat::InputSource& input,
+                                    const moat::OutputSink& sink) {
+    return run_attached(request, &input, sink);
   }
 
   moat::SandboxInfo inspect_sandbox(const std::string& name) {
@@ -271,6 +251,94 @@ class HostRuntime {
       throw moat::Error(MOAT_E_INVALID,
                         "workdir: " + dir.string() + " is not a directory in host sandbox '" + s.name + "'");
     return dir.string();
+  }
+
+  // What an exec of `request` runs with, checked: the sandbox must be running.
+  struct Command {
+    std::string sandbox;
+    std::string cwd;
+    std::vector<std::string> env;  // "K=V"
+    std::chrono::milliseconds timeout{0};
+  };
+
+  Command prepare(const moat::ExecRequest& request) const {
+    if (request.argv.empty() || request.argv.front().empty())
+      throw moat::Error(MOAT_E_INVALID, "argv: the command to run is empty; give a program and its arguments");
+    if (request.timeout_s < 0) throw moat::Error(MOAT_E_INVALID, "timeout_s: must not be negative (0 means no limit)");
+    moat::support::check_sandbox_name(request.name);
+    HostSandbox s = store_.load(request.name);
+    if (s.state != "running")
+      throw moat::Error(MOAT_E_CONFLICT, "sandbox '" + s.name + "' is not running; start it first");
+    if (!request.user.empty() && request.user != current_user())
+      unsupported("user: the host runtime runs commands as the invoking user (" + current_user() + "), not '" +
+                  request.user + "'");
+    Command c;
+    c.sandbox = s.name;
+    c.cwd = working_dir(s, request.workdir);
+    c.timeout = request.timeout_s > 0
+                    ? std::chrono::milliseconds(static_cast<long long>(std::ceil(request.timeout_s * 1000)))
+                    : std::chrono::milliseconds(0);
+    // The caller's environment, then the sandbox's, then the request's.
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string kv = *e;
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    env["HOME"] = s.home.string();
+    env["PWD"] = c.cwd;
+    env["MOAT_SANDBOX"] = s.name;
+    env["MOAT_WORKSPACE"] = s.workspace.string();
+    if (request.tty && !env.contains("TERM")) env["TERM"] = "xterm";
+    for (const auto& [k, v] : s.env) env[k] = v;
+    for (const auto& [k, v] : request.env) {
+      moat::support::check_env_name(k, "env");
+      env[k] = v;
+    }
+    for (const auto& [k, v] : env) c.env.push_back(k + "=" + v);
+    return c;
+  }
+
+  moat::ExecResult run_attached(const moat::ExecRequest& request, const moat::InputSource* input,
+                                const moat::OutputSink& sink) {
+    const Command command = prepare(request);
+    moat::support::AttachedRun run;
+    run.spawn.argv = request.argv;
+    run.spawn.cwd = command.cwd;
+    run.spawn.env = command.env;
+    run.terminal = input != nullptr && request.tty;
+    run.rows = static_cast<unsigned short>(std::min<std::uint32_t>(request.rows, 0xffff));
+    run.cols = static_cast<unsigned short>(std::min<std::uint32_t>(request.cols, 0xffff));
+    run.timeout = command.timeout;
+    run.cancelled = [this] { return host_.cancelled(); };
+    const auto started = std::chrono::steady_clock::now();
+    moat::ExecResult out;
+    try {
+      const moat::support::AttachedResult r = moat::support::run_attached(run, input, sink);
+      if (r.timed_out) throw timed_out(request, command);
+      if (r.stopped)
+        throw moat::Error(MOAT_E_FAILED, "exec of '" + request.argv.front() + "' in host sandbox '" + command.sandbox +
+                                             "' was ended: its caller stopped");
+      out.exit_code = r.exit_code;
+    } catch (const moat::support::SpawnError& e) {
+      // As the buffered exec reports it: exit 127 and the reason on stderr.
+      const std::string what = e.what();
+      const std::string prefix = "cannot run " + request.argv.front() + ": ";
+      (void)sink(2, cannot_run(request, what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+      out.exit_code = 127;
+    }
+    out.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    return out;
+  }
+
+  static std::string cannot_run(const moat::ExecRequest& request, const std::string& why) {
+    return "moat host: cannot run '" + request.argv.front() + "': " + why + "\n";
+  }
+
+  static moat::Error timed_out(const moat::ExecRequest& request, const Command& command) {
+    return moat::Error(MOAT_E_TIMEOUT, "exec of '" + request.argv.front() + "' in host sandbox '" + command.sandbox +
+                                           "' did not finish within " + std::to_string(request.timeout_s) +
+                                           " s; it was killed with its process group");
   }
 
   moat::SandboxInfo set_state(const std::string& name, const std::string& state) {

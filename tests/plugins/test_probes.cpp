@@ -61,9 +61,10 @@ TEST(PluginRegistry, LoadsAllSevenShippedPlugins) {
     EXPECT_EQ(open(id)->operations(), docker_ops) << id;
   auto host_ops = open("host")->operations();
   for (const char* unsupported :
-       {"network_connect", "network_create", "sandbox_snapshot", "sandbox_restore", "sandbox_exec_interactive"})
+       {"network_connect", "network_create", "sandbox_snapshot", "sandbox_restore", "sandbox_logs_stream"})
     EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), unsupported), 0) << unsupported;
-  EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "sandbox_exec"), 1);
+  for (const char* supported : {"sandbox_exec", "sandbox_exec_stream", "sandbox_exec_interactive"})
+    EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), supported), 1) << supported;
   EXPECT_EQ(std::count(host_ops.begin(), host_ops.end(), "managed_list"), 1);
 }
 

@@ -2,8 +2,8 @@
 // sandbox_exec_interactive): piped stdin reaches the command and its end
 // closes the command's; tmux drives `exec -it` as a person would (typing,
 // a resize, Ctrl-C reaching the process inside, the exit code passed
-// through); on runc and gVisor in moat's process, and on runc through a
-// broker (the input as frames on its pipe); and what cannot be done is
+// through); on runc, gVisor and host in moat's process, and on runc through
+// a broker (the input as frames on its pipe); and what cannot be done is
 // refused with one line.
 #include "sandbox_test_support.hpp"
 
@@ -133,7 +133,12 @@ TEST_P(Interactive, PipedStdinReachesTheCommandAndItsEndClosesIt) {
   auto stopped = run({"sandbox", "exec", "-i", name_, "--", "sh", "-c", "sleep 123; echo never"}, interrupt);
   EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
   EXPECT_EQ(stopped.out, "");
-  EXPECT_EQ(run({"sandbox", "exec", name_, "--", "ps"}).out.find("sleep 123"), std::string::npos);
+  // A host sandbox's ps is the host's procps, which needs -e for every process.
+  const std::vector<std::string> ps =
+      runtime_ == "host" ? std::vector<std::string>{"ps", "-eo", "args"} : std::vector<std::string>{"ps"};
+  std::vector<std::string> ps_args = {"sandbox", "exec", name_, "--"};
+  ps_args.insert(ps_args.end(), ps.begin(), ps.end());
+  EXPECT_EQ(run(ps_args).out.find("sleep 123"), std::string::npos);
 }
 
 TEST_P(Interactive, TmuxDrivesAShellAsAPersonWould) {
@@ -144,10 +149,13 @@ TEST_P(Interactive, TmuxDrivesAShellAsAPersonWould) {
   const std::string home = (scratch() / "home").string();
   const std::string command = "env HOME=" + home + " XDG_CONFIG_HOME=" + (scratch() / "config").string() +
                               " XDG_CACHE_HOME=" + (scratch() / "cache").string() + " NO_COLOR=1 " +
-                              std::string(MOAT_BINARY) + " --config " + config_.string() + " sandbox exec -it " +
-                              name_ + " -- sh; echo moat-exit=$?; sleep 60";
+                              std::string(MOAT_BINARY) + " --config " + config_.string() +
+                              " sandbox exec -it -e PS1=moat-prompt: " + name_ + " -- sh; echo moat-exit=$?; sleep 60";
   auto started = tmux.run({"new-session", "-d", "-s", session, "-x", "120", "-y", "40", command});
   ASSERT_EQ(started.exit_code, 0) << started.err;
+  // A person types once the prompt shows (typed ahead, a shell that does
+  // not edit its own line would print its prompt after the echo).
+  ASSERT_TRUE(tmux.shows("moat-prompt:")) << tmux.screen();
 
   tmux.keys({"echo $((6*7))", "Enter"});
   EXPECT_TRUE(tmux.shows("\n42")) << tmux.screen();
@@ -172,7 +180,7 @@ TEST_P(Interactive, TmuxDrivesAShellAsAPersonWould) {
   EXPECT_TRUE(tmux.shows("moat-exit=3")) << tmux.screen();
 }
 
-INSTANTIATE_TEST_SUITE_P(Runtimes, Interactive, ::testing::Values("runc", "gvisor", "runc-broker"),
+INSTANTIATE_TEST_SUITE_P(Runtimes, Interactive, ::testing::Values("runc", "gvisor", "runc-broker", "host"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string id = info.param;
                            std::replace(id.begin(), id.end(), '-', '_');
@@ -198,14 +206,16 @@ TEST(InteractiveRefused, WhatCannotBeDoneSaysSoInOneLine) {
 
   EXPECT_EQ(run_moat({"sandbox", "rm", name}).exit_code, 0);
 
-  // The host runtime has no interactive exec.
+  // The host runtime runs commands as the invoking user only.
   const std::string host_box = unique_name("it-host");
   Cleanup host_cleanup(host_box);
-  std::vector<std::string> host_args = {"sandbox", "create", host_box, "--runtime", "host", "--image", kBaseImage};
+  std::vector<std::string> host_args = {"sandbox", "create",  host_box,   "--runtime",
+                                        "host",    "--image", kBaseImage, "--start"};
   for (const auto& a : run_label()) host_args.push_back(a);
   ASSERT_EQ(run_moat(host_args).exit_code, 0);
-  auto host = with_stdin({"sandbox", "exec", "-i", host_box, "--", "cat"}, "x\n");
+  auto host = with_stdin({"sandbox", "exec", "-i", "--user", "moat-nobody-here", host_box, "--", "cat"}, "x\n");
   EXPECT_EQ(host.exit_code, 69) << host.err;
-  EXPECT_NE(host.err.find("does not support sandbox_exec_interactive"), std::string::npos) << host.err;
+  EXPECT_NE(host.err.find("runs commands as the invoking user"), std::string::npos) << host.err;
+  EXPECT_EQ(lines(host.err).size(), 1U) << host.err;
   EXPECT_EQ(run_moat({"sandbox", "rm", host_box}).exit_code, 0);
 }

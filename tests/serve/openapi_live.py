@@ -10,19 +10,10 @@ import sys
 
 import jsonschema
 
-from serve_client import call
+from serve_client import call, check, exit_with_failures
 
 with open(sys.argv[1]) as f:
     doc = json.load(f)
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
 def as_json_schema(node):
     """OpenAPI 3.0 schema -> JSON Schema: nullable becomes a "null" type."""
     if isinstance(node, list):
@@ -72,7 +63,5 @@ for path, ops in doc["paths"].items():
                 check(False, f"{where}: the {status} body does not match the document: {e.message}")
         checked += 1
 
-if failures:
-    print(f"openapi_live: {len(failures)} failure(s) in {checked} operations", file=sys.stderr)
-    sys.exit(1)
+exit_with_failures(f"openapi_live, in {checked} operations")
 print(f"openapi_live: {checked} operations answer as documented")

@@ -1,13 +1,30 @@
 """What the Python tests of `moat serve` share: JSON over the server's unix
 socket (MOAT_SOCKET, set by with-server.sh) with the standard library, and
-the engine leftover check."""
+the engine leftover check, and the tests' failure list."""
 import http.client
 import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
+
+failures = []
+
+
+def check(ok, what):
+    """Records a failure (the test goes on, and fails at its end)."""
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def exit_with_failures(what):
+    """Exits 1 with a summary line when a check failed."""
+    if failures:
+        print(f"{what}: {len(failures)} failure(s)", file=sys.stderr)
+        sys.exit(1)
 
 
 class UnixConnection(http.client.HTTPConnection):

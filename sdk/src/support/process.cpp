@@ -7,10 +7,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -123,6 +125,26 @@ void connect_output(SpawnSetup& setup, Output how, int target, const std::filesy
   }
 }
 
+// A new pty: its master (non-blocking, close-on-exec) and the slave's path.
+// The slave is opened by the child itself, after setsid, so that it becomes
+// the child's controlling terminal.
+std::pair<Fd, std::string> open_terminal(unsigned short rows, unsigned short cols) {
+  Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (master.get() < 0) fail_errno("posix_openpt", errno);
+  if (::grantpt(master.get()) != 0) fail_errno("grantpt", errno);
+  if (::unlockpt(master.get()) != 0) fail_errno("unlockpt", errno);
+  std::array<char, 128> name{};
+  if (int rc = ::ptsname_r(master.get(), name.data(), name.size()); rc != 0) fail_errno("ptsname_r", rc);
+  if (rows != 0 && cols != 0) {
+    winsize size{};
+    size.ws_row = rows;
+    size.ws_col = cols;
+    ::ioctl(master.get(), TIOCSWINSZ, &size);
+  }
+  ::fcntl(master.get(), F_SETFL, ::fcntl(master.get(), F_GETFL) | O_NONBLOCK);
+  return {std::move(master), std::string(name.data())};
+}
+
 }  // namespace
 
 int exit_code_of(int wait_status, int* term_signal) {
@@ -186,25 +208,39 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
 
   std::optional<Pipe> out_pipe;
   std::optional<Pipe> err_pipe;
-  if (options.out == Output::pipe) out_pipe.emplace(make_pipe());
-  if (options.err == Output::pipe) err_pipe.emplace(make_pipe());
   std::optional<Pipe> in_pipe;
-  if (options.stdin_pipe) in_pipe.emplace(make_pipe());
+  std::optional<std::pair<Fd, std::string>> terminal;
+  if (options.terminal) {
+    terminal.emplace(open_terminal(options.rows, options.cols));
+  } else {
+    if (options.out == Output::pipe) out_pipe.emplace(make_pipe());
+    if (options.err == Output::pipe) err_pipe.emplace(make_pipe());
+    if (options.stdin_pipe) in_pipe.emplace(make_pipe());
+  }
 
   SpawnSetup setup;
-  if (in_pipe)
+  if (terminal) {
+    // After the child's setsid (posix_spawn runs it before the file
+    // actions), opening the slave makes it the controlling terminal.
+    check(posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, terminal->second.c_str(), O_RDWR, 0),
+          "posix_spawn_file_actions_addopen");
+    for (int target : {STDOUT_FILENO, STDERR_FILENO})
+      check(posix_spawn_file_actions_adddup2(&setup.actions, STDIN_FILENO, target), "posix_spawn_file_actions_adddup2");
+  } else if (in_pipe)
     check(posix_spawn_file_actions_adddup2(&setup.actions, in_pipe->read.get(), STDIN_FILENO),
           "posix_spawn_file_actions_adddup2");
   else
     check(posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
           "posix_spawn_file_actions_addopen");
-  connect_output(setup, options.out, STDOUT_FILENO, options.log, out_pipe ? &*out_pipe : nullptr, options.out_fd);
-  if (options.err == Output::log_file && options.out == Output::log_file) {
-    // One open file description: the two streams interleave in order.
-    check(posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO),
-          "posix_spawn_file_actions_adddup2");
-  } else {
-    connect_output(setup, options.err, STDERR_FILENO, options.log, err_pipe ? &*err_pipe : nullptr, options.err_fd);
+  if (!terminal) {  // else stdout and stderr are the terminal already
+    connect_output(setup, options.out, STDOUT_FILENO, options.log, out_pipe ? &*out_pipe : nullptr, options.out_fd);
+    if (options.err == Output::log_file && options.out == Output::log_file) {
+      // One open file description: the two streams interleave in order.
+      check(posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO),
+            "posix_spawn_file_actions_adddup2");
+    } else {
+      connect_output(setup, options.err, STDERR_FILENO, options.log, err_pipe ? &*err_pipe : nullptr, options.err_fd);
+    }
   }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
   // Descriptors the caller forgot to mark close-on-exec must not leak into the program.
@@ -222,9 +258,15 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
   sigset_t empty;
   sigemptyset(&empty);
   short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-  if (own_group_) flags |= POSIX_SPAWN_SETPGROUP;
+  // A session of its own for a terminal (its leader leads a group too, so
+  // kill_group reaches it the same way).
+  if (terminal) own_group_ = true;
+  if (terminal)
+    flags |= POSIX_SPAWN_SETSID;
+  else if (own_group_)
+    flags |= POSIX_SPAWN_SETPGROUP;
   check(posix_spawnattr_setflags(&setup.attr, flags), "posix_spawnattr_setflags");
-  if (own_group_) check(posix_spawnattr_setpgroup(&setup.attr, 0), "posix_spawnattr_setpgroup");
+  if (own_group_ && !terminal) check(posix_spawnattr_setpgroup(&setup.attr, 0), "posix_spawnattr_setpgroup");
   check(posix_spawnattr_setsigdefault(&setup.attr, &defaults), "posix_spawnattr_setsigdefault");
   check(posix_spawnattr_setsigmask(&setup.attr, &empty), "posix_spawnattr_setsigmask");
 
@@ -253,6 +295,7 @@ Process::Process(const SpawnOptions& options) : own_group_(options.own_process_g
   if (out_pipe) out_ = out_pipe->read.release();
   if (err_pipe) err_ = err_pipe->read.release();
   if (in_pipe) in_ = in_pipe->write.release();
+  if (terminal) pty_ = terminal->first.release();
 }
 
 Process::~Process() {
@@ -269,6 +312,7 @@ Process::Process(Process&& o) noexcept
       out_(std::exchange(o.out_, -1)),
       err_(std::exchange(o.err_, -1)),
       pidfd_(std::exchange(o.pidfd_, -1)),
+      pty_(std::exchange(o.pty_, -1)),
       own_group_(o.own_group_),
       reaped_(o.reaped_),
       status_(o.status_),
@@ -286,6 +330,7 @@ Process& Process::operator=(Process&& o) noexcept {
   out_ = std::exchange(o.out_, -1);
   err_ = std::exchange(o.err_, -1);
   pidfd_ = std::exchange(o.pidfd_, -1);
+  pty_ = std::exchange(o.pty_, -1);
   own_group_ = o.own_group_;
   reaped_ = o.reaped_;
   status_ = o.status_;
@@ -299,7 +344,7 @@ void Process::close_stdin() {
 }
 
 void Process::close_fds() {
-  for (int* fd : {&in_, &out_, &err_, &pidfd_}) {
+  for (int* fd : {&in_, &out_, &err_, &pidfd_, &pty_}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }

@@ -46,6 +46,14 @@ struct SpawnOptions {
   int err_fd = -1;
   bool own_process_group = true;  // false: stays in moat's group (Ctrl-C in a terminal reaches it)
   bool stdin_pipe = false;        // true: stdin is a pipe the caller writes (Process::stdin_fd); else /dev/null
+  // A terminal: the child runs in a session of its own whose controlling
+  // terminal is a new pty, on its stdin, stdout and stderr (out, err and
+  // stdin_pipe are then ignored). The caller reads and writes the master
+  // (Process::terminal_fd); ^C typed there signals the child's foreground
+  // process group, as in any terminal. rows/cols: its size (0: unset).
+  bool terminal = false;
+  unsigned short rows = 0;
+  unsigned short cols = 0;
 };
 
 // The program could not be started (not found, not executable, bad working
@@ -80,6 +88,8 @@ class Process {
   // -1 when not a pipe, or once closed (after end of file).
   [[nodiscard]] int stdout_fd() const { return out_; }
   [[nodiscard]] int stderr_fd() const { return err_; }
+  // The pty master (SpawnOptions::terminal), non-blocking; -1 otherwise.
+  [[nodiscard]] int terminal_fd() const { return pty_; }
   // A descriptor that polls readable once the child exits (pidfd), or -1
   // where the kernel has none (then poll try_reap()).
   [[nodiscard]] int exit_fd() const { return pidfd_; }
@@ -112,6 +122,7 @@ class Process {
   int out_ = -1;
   int err_ = -1;
   int pidfd_ = -1;
+  int pty_ = -1;
   bool own_group_ = true;
   bool reaped_ = false;
   int status_ = 0;
