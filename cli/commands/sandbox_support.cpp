@@ -1,9 +1,12 @@
 #include "sandbox_support.hpp"
 
 #include "../exit_code.hpp"
+#include "../paths.hpp"
 #include "../usage_error.hpp"
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <regex>
 
 #include <fmt/format.h>
@@ -14,7 +17,12 @@ namespace moat::cli::commands {
 
 std::unique_ptr<core::SandboxService> make_sandbox_service(Context& ctx) {
   const std::atomic<bool>& flag = ctx.cancel_flag();
-  return std::make_unique<core::SandboxService>(ctx.registry(), ctx.config(), [&flag] { return flag.load(); });
+  auto service = std::make_unique<core::SandboxService>(ctx.registry(), ctx.config(), [&flag] { return flag.load(); });
+  // Beside the plugin cache: ~/.cache/moat/probe-verdicts.json.
+  if (const auto cache = plugin_cache_file(std::getenv("XDG_CACHE_HOME"), std::getenv("HOME")))
+    service->keep_probe_verdicts(std::make_shared<core::ProbeVerdictFile>(cache->parent_path() / "probe-verdicts.json",
+                                                                          ctx.config().plugin_host.probe_reuse));
+  return service;
 }
 
 namespace {

@@ -203,6 +203,9 @@ std::string message_json(const std::string& text) {
 extern "C" int send_output(void*, int stream, const char* data, size_t size) {
   if (g_cancelled.load()) return 1;
   try {
+    // An empty write asks whether moat still listens: it goes as an empty
+    // frame, and a "no" comes back as SIGUSR1, which a later write sees.
+    if (size == 0) g_channel.send('O', stream, std::string_view());
     for (std::size_t done = 0; done < size;) {
       const std::size_t n = std::min(size - done, broker::kMaxOutputFrame);
       g_channel.send('O', stream, std::string_view(data + done, n));

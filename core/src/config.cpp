@@ -183,6 +183,9 @@ class Validator {
       } else if (key == "max_answer_bytes") {
         if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1024)
           fail(here, fmt::format("expected a number of bytes >= 1024, got {}", value.dump()));
+      } else if (key == "probe_reuse_s") {
+        if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 86400)
+          fail(here, fmt::format("expected whole seconds in [0, 86400], got {}", value.dump()));
       } else {
         warn(here, "unknown key, ignored");
       }
@@ -336,6 +339,8 @@ Config merge_config(const std::vector<std::pair<fs::path, json>>& documents) {
       }
     }
     if (auto m = it->find("max_answer_bytes"); m != it->end()) h.max_answer_bytes = m->get<std::uint64_t>();
+    if (auto r = it->find("probe_reuse_s"); r != it->end())
+      h.probe_reuse = std::chrono::seconds(static_cast<std::int64_t>(r->get<std::uint64_t>()));
   }
   if (auto it = merged.find("plugins"); it != merged.end()) config.plugins = *it;
   if (auto it = merged.find("bench"); it != merged.end()) config.bench = *it;

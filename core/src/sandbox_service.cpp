@@ -176,7 +176,23 @@ const ProbeResult& SandboxService::availability(const std::string& id) {
     if (!result.available && result.reason.empty()) result.reason = "its probe gave no reason";
     return result;
   };
-  ProbeResult result = probe_cache_ ? probe_cache_->get(id, take) : take();
+  ProbeResult result;
+  if (probe_cache_) {
+    result = probe_cache_->get(id, take);
+  } else if (const PluginRecord* record = verdicts_ ? registry_.find(id) : nullptr; record != nullptr) {
+    const ProbeKey key{id, record->path, record->version, config_.plugin_config(id).dump()};
+    if (auto kept = verdicts_->lookup(key)) {
+      spdlog::debug("runtime {}: the probe verdict kept in {} still holds; not probing", id,
+                    verdicts_->file().string());
+      result = std::move(*kept);
+    } else {
+      spdlog::debug("runtime {}: probing (no verdict kept in {} holds)", id, verdicts_->file().string());
+      result = take();
+      verdicts_->store(key, result);
+    }
+  } else {
+    result = take();
+  }
   if (it != probes_.end()) return it->second = std::move(result);
   return probes_.emplace(id, std::move(result)).first->second;
 }

@@ -1,5 +1,7 @@
 #include <moat/core/verdict_cache.hpp>
 
+#include <moat/core/atomic_file.hpp>
+
 #include <moat/error.hpp>
 
 #include <sys/stat.h>
@@ -94,32 +96,8 @@ void VerdictCache::save() {
   }
   const nlohmann::json doc = {{"format", kFormat}, {"host_abi", host_abi()}, {"plugins", plugins}};
 
-  auto fail = [&](const std::string& why) {
-    return Error(MOAT_E_FAILED, fmt::format("cannot write the plugin cache {}: {}", file_.string(), why));
-  };
-  std::error_code ec;
-  if (file_.has_parent_path()) {
-    std::filesystem::create_directories(file_.parent_path(), ec);
-    if (ec) throw fail(ec.message());
-  }
-  // Readers see the old file or the new one, never half of one.
-  auto tmp = file_;
-  tmp += fmt::format(".tmp.{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    out.close();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      throw fail("write failed");
-    }
-  }
-  std::filesystem::rename(tmp, file_, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw fail(ec.message());
-  }
+  if (auto why = replace_file(file_, doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"))
+    throw Error(MOAT_E_FAILED, fmt::format("cannot write the plugin cache {}: {}", file_.string(), *why));
   dirty_ = false;
 }
 

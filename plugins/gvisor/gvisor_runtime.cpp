@@ -132,6 +132,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     if (run.started && run.exit_code == 0) {
       p.details["smoke"]["kernel_inside"] = moat::support::first_line(run.stdout_data);
       remember_choice(engine_runtime());
+      record_dependencies(p, {runtime_executable(*info, engine_runtime())});
       p.available = true;
       return p;
     }
@@ -157,6 +158,7 @@ class GvisorRuntime : public moat::engine::DockerRuntime {
     }
     p.details["fallback_smoke"]["kernel_inside"] = moat::support::first_line(run2.stdout_data);
     remember_choice(fallback_);
+    record_dependencies(p, {runtime_executable(*info, fallback_)});
     p.available = true;
     p.engine_runtime = fallback_;
     p.version = fb.version.empty() ? primary.version : fb.version;

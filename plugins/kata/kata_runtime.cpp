@@ -144,6 +144,7 @@ class KataRuntime : public moat::engine::DockerRuntime {
                  "' ran on the host's kernel (" + host_kernel + "), so it was not a Kata VM";
       return p;
     }
+    record_dependencies(p, {runtime_executable(*info, a.target.runtime)});
     p.available = true;
     return p;
   }

@@ -63,6 +63,7 @@ class RuncRuntime : public moat::engine::DockerRuntime {
       const json commit = info->value("RuncCommit", json::object());
       p.version = commit.is_object() ? commit.value("ID", "") : "";
     }
+    record_dependencies(p, {runtime_executable(*info, engine_runtime())});
     p.available = true;
     return p;
   }

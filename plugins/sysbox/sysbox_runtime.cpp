@@ -176,6 +176,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
     record_bound_owner(
         p.details, split == std::string::npos ? std::string() : moat::support::trim(run.stdout_data.substr(split + 3)),
         bound.owner());
+    record_dependencies(p, checks.files);
     p.available = true;
     return p;
   }
@@ -231,6 +232,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
   struct Checks {
     std::string failure;  // the first failing check, with its fix; empty = checks 1-3 pass
     std::string version;
+    std::vector<std::optional<std::string>> files;  // what they rest on: the executable, the daemons' sockets
   };
 
   // Checks 1-3 (cheap; create runs them too). Records what each saw in `details`.
@@ -295,6 +297,7 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
       }
     }
     details["check2_binary"] = check2;
+    if (exe) c.files.emplace_back(files_.path(*exe));
 
     // (3) the daemons: sysbox-mgr and sysbox-fs sockets (paths fixed upstream).
     const std::string mgr = "/run/sysbox/sysmgr.sock";
@@ -328,6 +331,8 @@ class SysboxRuntime : public moat::engine::DockerRuntime {
              moat::support::trim(service->stdout_data) + "); start it with 'systemctl start sysbox'");
     }
     details["check3_daemons"] = check3;
+    c.files.emplace_back(files_.path(mgr));
+    c.files.emplace_back(files_.path(fs));
     return c;
   }
 

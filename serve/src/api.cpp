@@ -3,7 +3,9 @@
 #include <moat/core/json_views.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -53,6 +55,37 @@ const std::vector<std::string_view> kSpecFields = {
     "home", "mounts",  "command", "dind",     "options", "limits", "restart", "ports",   "entrypoint"};
 
 json removed(const std::string& name) { return {{"removed", name}}; }
+
+// One piece of output in Docker's multiplexed-stream framing (what
+// GET /containers/{id}/logs answers, and what Docker's client libraries
+// demultiplex): the stream (1 stdout, 2 stderr, 3 an error), three zero
+// bytes, the length as 32-bit big-endian, the bytes.
+std::string frame(int stream, std::string_view data) {
+  std::string out(8, '\0');
+  out[0] = static_cast<char>(stream);
+  const auto size = static_cast<std::uint32_t>(data.size());
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((size >> (8 * (3 - i))) & 0xffU);
+  out.append(data);
+  return out;
+}
+
+// Logs as they come, framed; an error after the head is the last frame, on
+// stream 3, as {"error": {...}}.
+HttpResponse logs_stream_response(std::shared_ptr<ServicePool::Lease> service, const LogsRequest& request) {
+  HttpResponse response;
+  response.content_type = "application/vnd.docker.multiplexed-stream";
+  response.stream = [service = std::move(service), request](const BodyWrite& write) {
+    const OutputSink sink = [&write](int stream, std::string_view data) {
+      return data.empty() ? write({}) : write(frame(stream, data));
+    };
+    try {
+      (*service)->logs_stream(request, sink);
+    } catch (const moat::Error& e) {
+      (void)write(frame(3, error_response(e).body));
+    }
+  };
+  return response;
+}
 
 const std::vector<std::string> kWebSocketExecQuery = {"cmd", "tty", "rows", "cols", "env", "workdir", "user"};
 
@@ -205,13 +238,26 @@ void Api::add_sandbox_routes() {
       kWebSocketExecQuery);
   router_.add("GET", "/sandboxes/{name}/logs",
               [this](const RouteContext& ctx) {
-                std::optional<std::uint64_t> tail;
-                if (ctx.target.param("tail")) tail = ctx.target.count("tail", 0, std::uint64_t{1} << 40U);
-                const LogsResult logs = pool_.acquire()->logs(ctx.param("name"), tail);
-                return json_response(
-                    200, {{"stdout", logs.stdout_data}, {"stderr", logs.stderr_data}, {"truncated", logs.truncated}});
+                LogsRequest request;
+                request.name = ctx.param("name");
+                if (ctx.target.param("tail")) request.tail = ctx.target.count("tail", 0, std::uint64_t{1} << 40U);
+                if (ctx.target.param("since"))
+                  request.since = static_cast<std::int64_t>(ctx.target.count("since", 0, std::uint64_t{1} << 40U));
+                request.follow = ctx.target.flag("follow", false);
+                auto service = std::make_shared<ServicePool::Lease>(pool_.acquire());
+                if (!request.follow && !request.since) {
+                  const LogsResult logs = (*service)->logs(request.name, request.tail);
+                  return json_response(
+                      200, {{"stdout", logs.stdout_data}, {"stderr", logs.stderr_data}, {"truncated", logs.truncated}});
+                }
+                // What cannot be streamed is refused before the head, as JSON.
+                const core::RuntimeHandle& owner = (*service)->owner(request.name);
+                if (!owner.supports("sandbox_logs_stream"))
+                  throw moat::Error(MOAT_E_UNSUPPORTED,
+                                    "runtime '" + owner.id() + "' cannot stream logs, so it has no follow or since");
+                return logs_stream_response(std::move(service), request);
               },
-              {"tail"});
+              {"tail", "follow", "since"});
 }
 
 void Api::add_network_routes() {

@@ -6,12 +6,14 @@
 #include <moat/error.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -98,6 +100,52 @@ int status_for_read_error(const boost::system::error_code& ec, bool began) {
     return 0;
   if (ec.category() == boost::system::system_category()) return 0;  // reset, broken pipe
   return 400;                                                       // a parse error
+}
+
+// Whether the client of `fd` is still there: nothing of it hung up. A
+// client that closed reads as end of file, which poll reports as RDHUP.
+bool client_present(int fd) {
+  pollfd p{fd, static_cast<short>(POLLIN | POLLRDHUP), 0};
+  if (::poll(&p, 1, 0) <= 0) return true;
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
+
+// A streamed answer: the head, then what response.stream writes, each piece
+// as one chunk, then the last chunk. Returns once the body is done or the
+// client is gone; the connection is closed after it.
+void send_streamed(detail::PollStream& stream, const HttpResponse& response, unsigned version,
+                   const ServerOptions& options, const std::atomic<bool>& stop) {
+  std::string head = (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) + " " +
+                     std::string(http::obsolete_reason(static_cast<http::status>(response.status))) +
+                     "\r\nServer: " + options.server_name + "\r\nContent-Type: " + response.content_type +
+                     "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n";
+  for (const auto& [k, v] : response.headers) head += k + ": " + v + "\r\n";
+  head += "\r\n";
+  bool open = true;
+  const auto send = [&](std::string_view bytes) {
+    boost::system::error_code ec;
+    stream.set_deadline(detail::PollStream::Clock::now() + options.stream_stall_timeout);
+    boost::asio::write(stream, boost::asio::buffer(bytes.data(), bytes.size()), ec);
+    open = open && !ec;
+    return open;
+  };
+  if (!send(head)) return;
+  const BodyWrite write = [&](std::string_view piece) {
+    if (open && !client_present(stream.native_handle())) open = false;
+    // Stopping ends the body, cleanly: the last chunk still goes.
+    if (!open || stop.load()) return false;
+    if (piece.empty()) return true;
+    char size[24];
+    std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+    return send(size) && send(piece) && send("\r\n");
+  };
+  try {
+    response.stream(write);
+  } catch (const std::exception& e) {
+    spdlog::warn("serve: a streamed answer ended with an error: {}", e.what());
+    return;  // no last chunk: the client sees the body cut short
+  }
+  if (open) (void)send("0\r\n\r\n");
 }
 
 }  // namespace
@@ -243,6 +291,10 @@ void Server::serve_connection(int fd) {
     }
     const HttpResponse response =
         api_.handle({std::string(request.method_string()), std::string(request.target()), std::move(request.body())});
+    if (response.stream) {
+      send_streamed(stream, response, request.version(), options_, stop_);
+      break;
+    }
     const bool keep_alive = request.keep_alive() && !stop_.load();
     auto res = to_beast(response, request.version(), keep_alive, options_.server_name);
     stream.set_deadline(detail::PollStream::Clock::now() + options_.request_timeout);

@@ -4,7 +4,8 @@
 # Runs CMD against a `moat serve` of its own: a private socket, HOME and
 # configuration (the host runtime keeps its state there), group of this
 # process. CMD sees MOAT_SOCKET (the socket), MOAT_BIN, MOAT_CONFIG and
-# MOAT_SERVE_PID. Afterwards the server gets SIGTERM and must exit 0 within
+# MOAT_SERVE_PID; MOAT_SERVE_ISOLATION=process runs its plugins in brokers.
+# Afterwards the server gets SIGTERM and must exit 0 within
 # 30 s and remove its socket.
 # Exit status: CMD's; 1 when the server did not start or stop as it should.
 set -euo pipefail
@@ -23,7 +24,10 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$scratch/home" "$scratch/host-state"
-printf '{"plugins": {"host": {"state_dir": "%s"}}}\n' "$scratch/host-state" >"$scratch/config.json"
+# MOAT_SERVE_ISOLATION=process: the plugins run in brokers, not in the server.
+plugin_host=
+[[ ${MOAT_SERVE_ISOLATION:-} == process ]] && plugin_host=', "plugin_host": {"isolation": {"runc": "process", "gvisor": "process", "host": "process"}}'
+printf '{"plugins": {"host": {"state_dir": "%s"}}%s}\n' "$scratch/host-state" "$plugin_host" >"$scratch/config.json"
 export HOME=$scratch/home XDG_CONFIG_HOME=$scratch/home/.config XDG_CACHE_HOME=$scratch/home/.cache
 export MOAT_SOCKET=$scratch/run/moat.sock MOAT_BIN=$moat MOAT_CONFIG=$scratch/config.json
 

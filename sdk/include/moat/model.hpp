@@ -53,6 +53,12 @@ struct ProbeResult {
   std::string version;                                // the runtime's own version string, when known
   std::string engine_runtime;                         // the name the engine knows it by (e.g. "runsc")
   nlohmann::json details = nlohmann::json::object();  // checks that ran and what they saw
+  // ABI 1.1: the files an available verdict rests on (for a Docker-backed
+  // runtime: the engine's socket, which a restarted engine makes anew, and
+  // the runtime's executable). While none of them changed, a host may reuse
+  // the verdict for a while instead of probing before each create. Empty:
+  // probe each time.
+  std::vector<std::string> depends_on;
 };
 
 struct Mount {
@@ -147,7 +153,8 @@ struct ExecResult {
 
 // Where a streaming exec's output goes as it comes (ABI 1.1,
 // sandbox_exec_stream): stream 1 is stdout, 2 is stderr. Returns false when
-// the receiver stopped listening; the command is then ended.
+// the receiver stopped listening; the command is then ended. Empty data
+// only asks whether it still listens (see moat_output_sink).
 using OutputSink = std::function<bool(int stream, std::string_view data)>;
 
 // What an interactive exec reads (ABI 1.1, sandbox_exec_interactive): the
@@ -280,6 +287,7 @@ inline void to_json(nlohmann::json& j, const ProbeResult& p) {
        {"version", p.version},
        {"engine_runtime", p.engine_runtime},
        {"details", p.details}};
+  if (!p.depends_on.empty()) j["depends_on"] = p.depends_on;
 }
 inline void from_json(const nlohmann::json& j, ProbeResult& p) {
   detail::get_opt(j, "available", p.available);
@@ -287,6 +295,9 @@ inline void from_json(const nlohmann::json& j, ProbeResult& p) {
   detail::get_opt(j, "version", p.version);
   detail::get_opt(j, "engine_runtime", p.engine_runtime);
   detail::get_opt(j, "details", p.details);
+  if (auto it = j.find("depends_on"); it != j.end() && it->is_array())
+    for (const auto& f : *it)
+      if (f.is_string()) p.depends_on.push_back(f.get<std::string>());
 }
 
 inline void to_json(nlohmann::json& j, const Mount& m) {

@@ -101,6 +101,12 @@ typedef moat_status (*moat_op_fn)(moat_plugin* self, const char* request_json, c
  * on the thread that runs the operation; stream 1 is stdout, 2 is stderr. A
  * non-zero return means the host stopped listening (its reader went away,
  * Ctrl-C): the plugin ends what it runs and returns.
+ *
+ * A write of size 0 (data may be NULL) writes nothing and only asks that
+ * question. A plugin that may wait long without output to give (logs that
+ * follow a quiet sandbox) asks every few hundred milliseconds, so that it
+ * learns of a reader gone without waiting for the next line. Hosts answer
+ * it as any write.
  */
 typedef struct moat_output_sink {
   uint32_t struct_size;

@@ -635,7 +635,12 @@ ExecOutput DockerClient::logs(const std::string& id, const LogsOptions& options)
       auto& d = *impl_;
       const auto deadline = options.follow ? Clock::now() + kNoFollowDeadline : Clock::now() + d.options.timeout;
       auto connection = d.open_connection(deadline);
-      connection->set_cancelled([&] { return reader_stopped || (d.options.cancelled && d.options.cancelled()); });
+      connection->set_cancelled([&] {
+        // A quiet follow has no output by which to learn that its reader
+        // went: ask (an empty write, ABI 1.1) every tick.
+        if (options.follow && options.on_output && !reader_stopped && !options.on_output(1, {})) reader_stopped = true;
+        return reader_stopped || (d.options.cancelled && d.options.cancelled());
+      });
       try {
         const auto response = connection->exchange_streamed(request, deadline, on_body);
         if (!Impl::ok(response.status)) Impl::raise(response, request);
@@ -722,6 +727,10 @@ namespace {
 constexpr auto kContainerWatchInterval = std::chrono::seconds(1);
 
 // Empty while the container runs; else what ended it, for a person.
+// What why_container_ended says of a container SIGKILLed without the OOM
+// flag (yet).
+constexpr const char* kKilledEnd = "stopped (exit code 137)";
+
 std::string why_container_ended(const json& inspect) {
   const json& state = member(inspect, "State");
   if (bool_at(state, "Running", true)) return {};
@@ -770,6 +779,12 @@ void DockerClient::Impl::run_exec(DockerClient& client, const std::string& id, c
     next_look = Clock::now() + kContainerWatchInterval;
     try {
       container_ended = why_container_ended(client.inspect_container(id));
+      // The engine records an OOM kill from an event that can come after
+      // the exit it caused: a SIGKILLed end is looked at again for a second.
+      for (int i = 0; i < 5 && container_ended == kKilledEnd; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        container_ended = why_container_ended(client.inspect_container(id));
+      }
     } catch (const moat::Error&) {
       return false;  // the engine did not answer this once: the deadline still bounds the wait
     }

@@ -73,6 +73,12 @@ std::optional<std::string> DockerRuntime::runtime_executable(const json& info, c
   return path;
 }
 
+void DockerRuntime::record_dependencies(ProbeResult& p, const std::vector<std::optional<std::string>>& files) const {
+  p.depends_on = {client_.options().socket_path};
+  for (const auto& f : files)
+    if (f && !f->empty()) p.depends_on.push_back(*f);
+}
+
 bool DockerRuntime::image_present(const std::string& image) { return client_.inspect_image(image).has_value(); }
 
 SmokeRun DockerRuntime::smoke_run(const std::string& rt, const std::vector<std::string>& argv, const std::string& image,

@@ -57,6 +57,9 @@ inline constexpr std::uint64_t kDefaultMaxAnswerBytes = std::uint64_t{64} << 20;
 struct PluginHostConfig {
   CallDeadlines deadlines;
   std::uint64_t max_answer_bytes = kDefaultMaxAnswerBytes;
+  // How long a create may reuse an available probe verdict an earlier moat
+  // process kept (ProbeVerdictFile); 0: probe before every create.
+  std::chrono::seconds probe_reuse{300};
   std::map<std::string, Isolation, std::less<>> isolation;  // by plugin id; absent = by where the file is
 };
 

@@ -16,6 +16,7 @@
 #include <moat/core/plugin_registry.hpp>
 #include <moat/core/policy.hpp>
 #include <moat/core/probe_cache.hpp>
+#include <moat/core/probe_verdict_file.hpp>
 #include <moat/core/runtime_handle.hpp>
 #include <moat/engine/docker_client.hpp>
 #include <moat/error.hpp>
@@ -67,6 +68,10 @@ class SandboxService {
   // for the service's life: the services of `moat serve` share one, whose
   // verdicts expire.
   void share_probe_cache(std::shared_ptr<ProbeCache> cache) { probe_cache_ = std::move(cache); }
+  // Without a shared cache, a create's availability check reuses what
+  // `verdicts` kept from an earlier moat process while it is still good
+  // (ProbeVerdictFile), and keeps what it probes there.
+  void keep_probe_verdicts(std::shared_ptr<ProbeVerdictFile> verdicts) { verdicts_ = std::move(verdicts); }
 
   // Resolves the runtime, applies the host policy (validate_spec, then
   // check_policy: what it allowed is recorded in the kPolicyLabel), refuses
@@ -180,6 +185,7 @@ class SandboxService {
   bool asked_engine_ = false;
   bool cross_runtime_name_check_ = true;
   std::shared_ptr<ProbeCache> probe_cache_;
+  std::shared_ptr<ProbeVerdictFile> verdicts_;
 };
 
 // The host's checks on a spec, exposed for tests and fuzzing: the shared

@@ -184,6 +184,10 @@ class DockerRuntime {
   // The executable behind a registered runtime: its /info path, resolved in
   // PATH when relative; nullopt when not registered or not found.
   static std::optional<std::string> runtime_executable(const nlohmann::json& info, const std::string& runtime);
+  // Records in p.depends_on what an available verdict rests on: the
+  // engine's socket, then `files` (the runtime's executable, its daemons'
+  // sockets). See ProbeResult::depends_on.
+  void record_dependencies(ProbeResult& p, const std::vector<std::optional<std::string>>& files) const;
   // Runs a tiny container to completion on `engine_runtime` (labelled
   // moat.managed, moat.probe=<plugin id>) and removes it, whatever happens.
   // Failures are reported in the result, not thrown.

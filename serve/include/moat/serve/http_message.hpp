@@ -4,6 +4,7 @@
 
 #include <moat/error.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -20,11 +21,20 @@ struct HttpRequest {
   std::string body;
 };
 
+// A body made while it is sent, for an answer whose end is not known when
+// it starts (logs that follow). The server calls it after the head, with a
+// `write` that sends one piece (a chunk) and returns false once the client
+// is gone, too slow, or the server is stopping; an empty piece sends nothing
+// and only asks. The connection closes after it.
+using BodyWrite = std::function<bool(std::string_view)>;
+using BodyStream = std::function<void(const BodyWrite& write)>;
+
 struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type and Content-Length
+  BodyStream stream;  // set: the body is what this writes (Transfer-Encoding: chunked), not `body`
 };
 
 // A JSON document as the response body. Invalid UTF-8 in strings (a

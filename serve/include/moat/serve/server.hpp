@@ -28,7 +28,10 @@ struct ServerOptions {
   // at most this long.
   std::chrono::milliseconds request_timeout{15000};
   std::chrono::milliseconds idle_timeout{60000};  // a keep-alive connection with no request is closed
-  std::string server_name = "moat";               // the Server header
+  // A streamed body (logs that follow) whose client takes nothing for this
+  // long is ended, as a WebSocket client that stalls is dropped.
+  std::chrono::milliseconds stream_stall_timeout{60000};
+  std::string server_name = "moat";  // the Server header
 };
 
 class Server {
