@@ -87,6 +87,7 @@ class HostRuntime {
                binds,
                exec,
                "no networks (network create/connect): its processes share the host's network",
+               "no logs: a host sandbox has no main process whose output could be kept; an exec's output is its own",
                "no snapshots: it has no filesystem of its own to keep, only the host directories it was given"};
     // What it does not list (hostname, mounts, command, dind, and every
     // limit, restart policy and port) the host refuses before this plugin sees it.

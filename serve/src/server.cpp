@@ -111,14 +111,17 @@ bool client_present(int fd) {
 }
 
 // A streamed answer: the head, then what response.stream writes, each piece
-// as one chunk, then the last chunk. Returns once the body is done or the
-// client is gone; the connection is closed after it.
+// as one chunk, then the last chunk. An HTTP/1.0 client knows no chunks: it
+// gets the pieces as they are, and the closed connection ends the body.
+// Returns once the body is done or the client is gone; the connection is
+// closed after it.
 void send_streamed(detail::PollStream& stream, const HttpResponse& response, unsigned version,
                    const ServerOptions& options, const std::atomic<bool>& stop) {
-  std::string head = (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) + " " +
+  const bool chunked = version >= 11;
+  std::string head = (chunked ? "HTTP/1.1 " : "HTTP/1.0 ") + std::to_string(response.status) + " " +
                      std::string(http::obsolete_reason(static_cast<http::status>(response.status))) +
                      "\r\nServer: " + options.server_name + "\r\nContent-Type: " + response.content_type +
-                     "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n";
+                     (chunked ? "\r\nTransfer-Encoding: chunked" : "") + "\r\nConnection: close\r\n";
   for (const auto& [k, v] : response.headers) head += k + ": " + v + "\r\n";
   head += "\r\n";
   bool open = true;
@@ -135,6 +138,7 @@ void send_streamed(detail::PollStream& stream, const HttpResponse& response, uns
     // Stopping ends the body, cleanly: the last chunk still goes.
     if (!open || stop.load()) return false;
     if (piece.empty()) return true;
+    if (!chunked) return send(piece);
     char size[24];
     std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
     return send(size) && send(piece) && send("\r\n");
@@ -145,7 +149,7 @@ void send_streamed(detail::PollStream& stream, const HttpResponse& response, uns
     spdlog::warn("serve: a streamed answer ended with an error: {}", e.what());
     return;  // no last chunk: the client sees the body cut short
   }
-  if (open) (void)send("0\r\n\r\n");
+  if (open && chunked) (void)send("0\r\n\r\n");
 }
 
 }  // namespace

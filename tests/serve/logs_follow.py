@@ -8,6 +8,7 @@ Usage: logs_follow.py RUNTIME (under with-server.sh; MOAT_SERVE_ISOLATION=proces
 runs the plugin in a broker)."""
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -100,6 +101,20 @@ def main():
     frames = list(f.frames())
     f.close()
     check(len(frames) == 1 and frames[0][1].startswith((b"line-", b"err-")), f"since=0&tail=1: {frames}")
+
+    # An HTTP/1.0 client knows no chunks: the frames come as they are, and
+    # the closed connection ends the body.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
+        raw.settimeout(30)
+        raw.connect(socket_path())
+        raw.sendall(f"GET /sandboxes/{CHATTY}/logs?since=0&tail=1 HTTP/1.0\r\n\r\n".encode())
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    check(head.startswith(b"HTTP/1.0 200") and b"chunked" not in head.lower(), f"HTTP/1.0: head {head!r}")
+    check(len(body) >= 8 and body[0] in (1, 2) and struct.unpack(">I", body[4:8])[0] == len(body) - 8,
+          f"HTTP/1.0: body {body!r}")
 
     # A quiet follow whose client leaves: its thread ends at once, not at
     # the next line (which never comes).

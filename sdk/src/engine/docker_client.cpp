@@ -726,11 +726,11 @@ namespace {
 
 constexpr auto kContainerWatchInterval = std::chrono::seconds(1);
 
-// Empty while the container runs; else what ended it, for a person.
 // What why_container_ended says of a container SIGKILLed without the OOM
 // flag (yet).
 constexpr const char* kKilledEnd = "stopped (exit code 137)";
 
+// Empty while the container runs; else what ended it, for a person.
 std::string why_container_ended(const json& inspect) {
   const json& state = member(inspect, "State");
   if (bool_at(state, "Running", true)) return {};
